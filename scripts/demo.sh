@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The main job on the embedded SQLite default: set-up, migrate, build the demo agencies' warehouse.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PATH="$PWD/.venv/bin:$PATH"
+
+thrive db upgrade
+thrive demo "$@"
+thrive orgs
+
+db="${THRIVE_DATABASE_URL:-sqlite:///$PWD/var/thrive.sqlite}"
+cat <<MSG
+
+Done. Outputs:
+  warehouse:   $db
+Next:
+  list clients:       .venv/bin/thrive clients --org northwind-digital
+  explore notebooks:  .venv/bin/jupyter lab notebooks/   (open notebooks/explore_warehouse.ipynb)
+MSG

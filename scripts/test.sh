@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The whole test suite: set-up, start the services the tests need, lint, tests (SQLite and PostgreSQL),
+# and every committed notebook executed with nbval.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PATH="$PWD/.venv/bin:$PATH"
+
+# PostgreSQL: the tests need a real server and fail (not skip) without one.
+export THRIVE_TEST_POSTGRES_URL="${THRIVE_TEST_POSTGRES_URL:-postgresql+psycopg://root@127.0.0.1:5432/test}"
+export THRIVE_REQUIRE_POSTGRES=1
+bash scripts/ensure-postgres.sh
+
+echo "==> ruff"
+ruff check thrive_analytics tests benchmarks pipelines notebooks
+ruff format --check thrive_analytics tests benchmarks pipelines notebooks
+echo "==> notebooks are committed without outputs"
+python scripts/check_notebooks.py notebooks
+echo "==> pytest"
+python -m pytest -p no:cacheprovider "$@" tests
+echo "==> notebooks execute (nbval) against a small demo warehouse"
+nbdir=$(mktemp -d)
+trap 'rm -rf "$nbdir"' EXIT
+thrive demo --db "sqlite:///$nbdir/notebooks.sqlite" --orgs 2 --clients 8 --days 90 --seed 7 --end-date 2026-06-30 >/dev/null
+THRIVE_DATABASE_URL="sqlite:///$nbdir/notebooks.sqlite" python -m pytest -p no:cacheprovider --nbval-lax notebooks

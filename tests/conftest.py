@@ -1,0 +1,116 @@
+"""Shared fixtures: a migrated warehouse with demo data on SQLite and on PostgreSQL.
+
+PostgreSQL tests run against THRIVE_TEST_POSTGRES_URL (default: the local server's `test` database), in a
+fresh database created for the session. When THRIVE_REQUIRE_POSTGRES or CI is set (the README's test command
+and CI set it), a server that cannot be reached fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from thrive_analytics.warehouse import Warehouse, make_engine, upgrade
+
+TEST_SEED = int(os.environ.get("THRIVE_TEST_SEED", "20260630"))
+DEMO_ARGS = {"orgs": 2, "clients": 24, "days": 150, "seed": TEST_SEED, "end_date": dt.date(2026, 6, 30)}
+PG_URL = os.environ.get("THRIVE_TEST_POSTGRES_URL", "postgresql+psycopg://root@127.0.0.1:5432/test")
+
+
+def pytest_report_header(config):
+    return [f"thrive demo seed: {TEST_SEED} (set THRIVE_TEST_SEED to change)", f"postgres: {PG_URL}"]
+
+
+def postgres_required() -> bool:
+    return bool(os.environ.get("THRIVE_REQUIRE_POSTGRES") or os.environ.get("CI"))
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for this test session (dropped at the end)."""
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except sa.exc.OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0]
+        message = f"PostgreSQL at {PG_URL} is unreachable ({reason}); the PostgreSQL tests need it."
+        if postgres_required():
+            pytest.fail(
+                message + " Start it (scripts/ensure-postgres.sh) or fix THRIVE_TEST_POSTGRES_URL.",
+                pytrace=False,
+            )
+        pytest.skip(message)
+    name = f"thrive_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+def build_demo_warehouse(url: str) -> Warehouse:
+    from thrive_analytics.demo import generate_demo
+
+    engine = make_engine(url)
+    upgrade(engine)
+    warehouse = Warehouse(engine=engine)
+    with warehouse.system() as conn:
+        generate_demo(conn, **DEMO_ARGS)
+    print(f"demo warehouse {url} built with seed {TEST_SEED}")
+    return warehouse
+
+
+@pytest.fixture(scope="session")
+def sqlite_warehouse(tmp_path_factory) -> Warehouse:
+    return build_demo_warehouse(f"sqlite:///{tmp_path_factory.mktemp('wh') / 'thrive.sqlite'}")
+
+
+@pytest.fixture(scope="session")
+def postgres_warehouse(postgres_server_url) -> Warehouse:
+    return build_demo_warehouse(postgres_server_url)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def warehouse(request) -> Warehouse:
+    """The demo warehouse on each backend (tests using it run twice)."""
+    return request.getfixturevalue(f"{request.param}_warehouse")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_engine(request, tmp_path):
+    """An engine on an empty database (no schema) on each backend."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'm.sqlite'}")
+        yield engine
+        engine.dispose()
+        return
+    base = request.getfixturevalue("postgres_server_url")
+    name = f"empty_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine = make_engine(sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False))
+    yield engine
+    engine.dispose()
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture
+def migrated_engine(empty_engine):
+    upgrade(empty_engine)
+    return empty_engine
+
+
+@pytest.fixture
+def empty_sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'empty.sqlite'}"

@@ -1,0 +1,59 @@
+"""One exception tree for Thrive Analytics.
+
+Every error a user can cause derives from :class:`ThriveError`; the CLI, notebooks and pipelines turn
+these into one clear sentence and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+
+class ThriveError(Exception):
+    """Root of every error Thrive Analytics raises on purpose."""
+
+    exit_code = 1
+
+
+class ConfigurationError(ThriveError):
+    """A setting, option or URL has a value we cannot use."""
+
+    exit_code = 2
+
+
+class DatabaseUnavailableError(ThriveError):
+    """The warehouse cannot be reached or opened."""
+
+
+class SchemaOutOfDateError(ThriveError):
+    """The warehouse has not been migrated to this version's schema."""
+
+
+class NotFoundError(ThriveError):
+    """An organisation, client or other object does not exist (or is outside the caller's scope)."""
+
+
+class TenantScopeError(ThriveError):
+    """A statement would reach rows outside the organisation (or client) it is scoped to."""
+
+
+class PermissionDeniedError(ThriveError):
+    """The caller's role does not allow this action."""
+
+
+class DataValidationError(ThriveError):
+    """Input data is malformed: a missing column, a bad value, an inconsistent row."""
+
+
+class MissingDependencyError(ThriveError):
+    """An optional dependency is not installed; the message names the pip extra."""
+
+
+def require(module: str, extra: str):
+    """Import ``module`` or raise :class:`MissingDependencyError` naming the pip extra that provides it."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:  # pragma: no cover - exercised only without the extra installed
+        raise MissingDependencyError(
+            f"{module} is not installed; install it with: pip install 'thrive-analytics[{extra}]'"
+        ) from exc

@@ -1,0 +1,110 @@
+"""Declarative settings: one table of name, default and help, read from the environment and CLI flags.
+
+Every setting is documented in README.md (a test checks that), validated once, and turned into a clear
+sentence when it is wrong.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .exceptions import ConfigurationError
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    type: type = str
+
+    @property
+    def env_var(self) -> str:
+        return f"THRIVE_{self.name.upper()}"
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "database_url",
+        None,
+        "SQLAlchemy URL of the warehouse. Default: a SQLite file at var/thrive.sqlite under the current "
+        "directory (or under THRIVE_HOME). PostgreSQL: postgresql+psycopg://user@host:5432/dbname.",
+    ),
+    Setting(
+        "home",
+        None,
+        "Folder under which var/ (the default warehouse and outputs) lives; default: the nearest folder at or "
+        "above the current directory that has var/thrive.sqlite, else the current directory.",
+    ),
+    Setting("seed", 42, "Seed of the deterministic demo data generator.", int),
+    Setting(
+        "sqlite_busy_timeout_ms", 30000, "How long a SQLite connection waits for a lock before failing.", int
+    ),
+    Setting(
+        "app_role",
+        "thrive_app",
+        "PostgreSQL role (no SUPERUSER, no BYPASSRLS) that tenant-scoped sessions run as.",
+    ),
+    Setting("echo_sql", False, "Log every SQL statement (for debugging).", bool),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def _coerce(setting: Setting, raw: Any) -> Any:
+    if raw is None:
+        return None
+    if setting.type is bool:
+        if isinstance(raw, bool):
+            return raw
+        value = str(raw).strip().lower()
+        if value in {"1", "true", "yes", "on"}:
+            return True
+        if value in {"0", "false", "no", "off", ""}:
+            return False
+        raise ConfigurationError(f"{setting.env_var} must be true or false, got {raw!r}.")
+    if setting.type is int:
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            raise ConfigurationError(f"{setting.env_var} must be a whole number, got {raw!r}.") from None
+    return str(raw)
+
+
+def get(name: str, override: Any = None) -> Any:
+    """Value of setting ``name``: the override (a CLI flag) if given, else the environment, else the default."""
+    try:
+        setting = _BY_NAME[name]
+    except KeyError:
+        known = ", ".join(sorted(_BY_NAME))
+        raise ConfigurationError(f"Unknown setting {name!r}; known settings: {known}.") from None
+    if override is not None:
+        return _coerce(setting, override)
+    if setting.env_var in os.environ:
+        return _coerce(setting, os.environ[setting.env_var])
+    return setting.default
+
+
+def home() -> Path:
+    """Folder under which ``var/`` lives: THRIVE_HOME, else the nearest folder at or above the current
+    directory that already has ``var/thrive.sqlite`` (so a notebook kernel started in ``notebooks/`` finds the
+    project's warehouse), else the current directory."""
+    configured = get("home")
+    if configured:
+        return Path(configured)
+    cwd = Path.cwd()
+    for folder in (cwd, *cwd.parents):
+        if (folder / "var" / "thrive.sqlite").is_file():
+            return folder
+    return cwd
+
+
+def database_url(override: str | None = None) -> str:
+    """The warehouse URL: the override (``--db``), THRIVE_DATABASE_URL, else ``sqlite:///<home>/var/thrive.sqlite``."""
+    url = get("database_url", override)
+    if url:
+        return url
+    return f"sqlite:///{home() / 'var' / 'thrive.sqlite'}"

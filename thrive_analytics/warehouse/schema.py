@@ -1,0 +1,421 @@
+"""The warehouse schema (SQLAlchemy 2 Core).
+
+Every tenant table carries ``org_id``; tables about one client carry ``client_id`` with a composite foreign key
+``(org_id, client_id) -> clients(org_id, id)``, so the database itself refuses a row that points at another
+organisation's client. ``Table.info`` records how a table is scoped; the access layer and the PostgreSQL
+row-level-security policies are both generated from it, so a new table cannot be forgotten by one of them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+)
+
+from .types import Fixed, JSONType, Money
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+# SQLite numbers rows itself only for a column declared INTEGER PRIMARY KEY (an alias of the rowid).
+ID = BigInteger().with_variant(Integer(), "sqlite")
+
+# Vocabularies (stored as VARCHAR with a CHECK constraint, the same on both backends).
+ORG_KINDS = ("agency", "consultancy", "independent_creator")
+ROLES = ("admin", "content_manager", "account_manager", "independent_creator", "client_viewer")
+CLIENT_TYPES = ("municipality", "business", "startup", "nonprofit")
+CLIENT_SIZES = ("small", "medium", "large")
+CLIENT_TIERS = ("basic", "professional", "enterprise")
+CLIENT_STATUSES = ("active", "paused", "churned")
+PLATFORMS = ("facebook", "instagram", "twitter", "linkedin", "youtube")
+CONTENT_TYPES = ("image", "video", "carousel", "text", "link", "story", "reel", "live")
+CONTENT_STATUSES = ("draft", "scheduled", "published")
+CAMPAIGN_STATUSES = ("planned", "active", "completed")
+REVENUE_STREAMS = (
+    "subscription",
+    "marketplace_commission",
+    "white_label",
+    "performance_bonus",
+    "additional_services",
+)
+INVOICE_STATUSES = ("open", "paid", "overdue", "void")
+EXPENSE_CATEGORIES = (
+    "software",
+    "advertising",
+    "contractors",
+    "office",
+    "travel",
+    "client_acquisition",
+    "other",
+)
+COMM_CHANNELS = ("email", "phone", "meeting", "chat")
+COMM_DIRECTIONS = ("inbound", "outbound")
+METRIC_COLUMNS = ("impressions", "reach", "views", "likes", "comments", "shares", "clicks", "conversions")
+
+
+def _enum(name: str, values: tuple[str, ...]) -> Enum:
+    return Enum(
+        *values, name=name, native_enum=False, create_constraint=True, length=32, validate_strings=True
+    )
+
+
+def _now():
+    return Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
+def _org(nullable: bool = False) -> Column:
+    return Column("org_id", BigInteger, ForeignKey("organizations.id", ondelete="CASCADE"), nullable=nullable)
+
+
+def _client_fk(table: str) -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(
+        ["org_id", "client_id"],
+        ["clients.org_id", "clients.id"],
+        ondelete="CASCADE",
+        name=f"fk_{table}_client",
+    )
+
+
+def tenant_table(name: str, *items, client: str | None = "required", **kw) -> Table:
+    """A table owned by one organisation, optionally about one client (``client``: required, optional, None)."""
+    cols: list = [_org()]
+    info = {"tenant": True, "org_column": "org_id", "client_column": None}
+    if client is not None:
+        cols.append(Column("client_id", BigInteger, nullable=(client == "optional")))
+        cols.append(_client_fk(name))
+        info["client_column"] = "client_id"
+    table = Table(name, metadata, *cols, *items, info=info, **kw)
+    return table
+
+
+def metric_columns() -> list[Column]:
+    return [Column(m, BigInteger, nullable=False, server_default="0") for m in METRIC_COLUMNS]
+
+
+organizations = Table(
+    "organizations",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("slug", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", _enum("org_kind", ORG_KINDS), nullable=False),
+    Column("country", String(2), nullable=False, server_default="US"),
+    Column("currency", String(3), nullable=False, server_default="USD"),
+    Column("timezone", String(64), nullable=False, server_default="UTC"),
+    _now(),
+    info={"tenant": True, "org_column": "id", "client_column": None},
+)
+
+clients = Table(
+    "clients",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    _org(),
+    Column("slug", String(80), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("client_type", _enum("client_type", CLIENT_TYPES), nullable=False),
+    Column("sector", String(64), nullable=False),
+    Column("size", _enum("client_size", CLIENT_SIZES), nullable=False),
+    Column("tier", _enum("client_tier", CLIENT_TIERS), nullable=False),
+    Column("status", _enum("client_status", CLIENT_STATUSES), nullable=False),
+    Column("region", String(100)),
+    Column("contact_email", String(254)),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date),
+    _now(),
+    UniqueConstraint("org_id", "slug"),
+    UniqueConstraint("org_id", "id"),
+    CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_ordered"),
+    CheckConstraint("(status = 'churned') = (end_date IS NOT NULL)", name="churned_has_end_date"),
+    info={"tenant": True, "org_column": "org_id", "client_column": "id"},
+)
+
+users = tenant_table(
+    "users",
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("full_name", String(200), nullable=False),
+    Column("role", _enum("user_role", ROLES), nullable=False),
+    Column("hourly_cost", Money()),
+    Column("weekly_capacity_hours", Fixed(5, 2)),
+    Column("password_hash", String(255)),
+    Column("is_active", Boolean, nullable=False, server_default="1"),
+    _now(),
+    CheckConstraint("(role = 'client_viewer') = (client_id IS NOT NULL)", name="viewer_has_client"),
+    client="optional",
+)
+
+platform_accounts = tenant_table(
+    "platform_accounts",
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("platform", _enum("platform", PLATFORMS), nullable=False),
+    Column("handle", String(120), nullable=False),
+    Column("connected_on", Date, nullable=False),
+    UniqueConstraint("client_id", "platform"),
+)
+
+campaigns = tenant_table(
+    "campaigns",
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),
+    Column("objective", String(64), nullable=False),
+    Column("status", _enum("campaign_status", CAMPAIGN_STATUSES), nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date, nullable=False),
+    Column("budget", Money(), nullable=False),
+)
+
+content_items = tenant_table(
+    "content_items",
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("account_id", BigInteger, ForeignKey("platform_accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("campaign_id", BigInteger, ForeignKey("campaigns.id", ondelete="SET NULL")),
+    Column("platform", _enum("platform", PLATFORMS), nullable=False),
+    Column("content_type", _enum("content_type", CONTENT_TYPES), nullable=False),
+    Column("status", _enum("content_status", CONTENT_STATUSES), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("scheduled_for", DateTime(timezone=True)),
+    Column("published_at", DateTime(timezone=True)),
+    CheckConstraint("(status = 'published') = (published_at IS NOT NULL)", name="published_has_time"),
+    Index("ix_content_items_client_published", "client_id", "published_at"),
+)
+
+content_metrics = tenant_table(
+    "content_metrics",
+    Column("content_id", BigInteger, ForeignKey("content_items.id", ondelete="CASCADE"), nullable=False),
+    Column("metric_date", Date, nullable=False),
+    *metric_columns(),
+    PrimaryKeyConstraint("content_id", "metric_date"),
+    Index("ix_content_metrics_org_date", "org_id", "metric_date"),
+    Index("ix_content_metrics_client_date", "client_id", "metric_date"),
+)
+
+account_metrics_daily = tenant_table(
+    "account_metrics_daily",
+    Column("account_id", BigInteger, ForeignKey("platform_accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("metric_date", Date, nullable=False),
+    *metric_columns(),
+    Column("followers", BigInteger, nullable=False, server_default="0"),
+    PrimaryKeyConstraint("account_id", "metric_date"),
+    Index("ix_account_metrics_daily_org_date", "org_id", "metric_date"),
+    Index("ix_account_metrics_daily_client_date", "client_id", "metric_date"),
+)
+
+account_metrics_hourly = tenant_table(
+    "account_metrics_hourly",
+    Column("account_id", BigInteger, ForeignKey("platform_accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("hour", DateTime(timezone=True), nullable=False),
+    *metric_columns(),
+    Column("followers", BigInteger, nullable=False, server_default="0"),
+    PrimaryKeyConstraint("account_id", "hour"),
+    Index("ix_account_metrics_hourly_org_hour", "org_id", "hour"),
+)
+
+subscriptions = tenant_table(
+    "subscriptions",
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("plan", _enum("client_tier", CLIENT_TIERS), nullable=False),
+    Column("monthly_fee", Money(), nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date),
+    CheckConstraint("monthly_fee >= 0", name="fee_not_negative"),
+)
+
+invoices = tenant_table(
+    "invoices",
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("number", String(40), nullable=False),
+    Column("subscription_id", BigInteger, ForeignKey("subscriptions.id", ondelete="SET NULL")),
+    Column("stream", _enum("revenue_stream", REVENUE_STREAMS), nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("issued_on", Date, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("paid_on", Date),
+    Column("amount", Money(), nullable=False),
+    Column("status", _enum("invoice_status", INVOICE_STATUSES), nullable=False),
+    UniqueConstraint("org_id", "number"),
+    CheckConstraint("(status = 'paid') = (paid_on IS NOT NULL)", name="paid_has_date"),
+    Index("ix_invoices_org_issued", "org_id", "issued_on"),
+)
+
+marketplace_commissions = tenant_table(
+    "marketplace_commissions",
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("invoice_id", BigInteger, ForeignKey("invoices.id", ondelete="SET NULL")),
+    Column("occurred_on", Date, nullable=False),
+    Column("description", String(300), nullable=False),
+    Column("gross_amount", Money(), nullable=False),
+    Column("commission_rate", Fixed(5, 4), nullable=False),
+    Column("commission", Money(), nullable=False),
+)
+
+service_revenue = tenant_table(
+    "service_revenue",
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("invoice_id", BigInteger, ForeignKey("invoices.id", ondelete="SET NULL")),
+    Column("stream", _enum("revenue_stream", REVENUE_STREAMS), nullable=False),
+    Column("recognized_on", Date, nullable=False),
+    Column("description", String(300), nullable=False),
+    Column("amount", Money(), nullable=False),
+    CheckConstraint(
+        "stream IN ('white_label', 'performance_bonus', 'additional_services')", name="service_stream"
+    ),
+    client="optional",
+)
+
+time_entries = tenant_table(
+    "time_entries",
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("user_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("work_date", Date, nullable=False),
+    Column("hours", Fixed(5, 2), nullable=False),
+    Column("hourly_cost", Money(), nullable=False),
+    Column("billable", Boolean, nullable=False),
+    Column("activity", String(64), nullable=False),
+    Index("ix_time_entries_org_date", "org_id", "work_date"),
+    client="optional",
+)
+
+expenses = tenant_table(
+    "expenses",
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("incurred_on", Date, nullable=False),
+    Column("category", _enum("expense_category", EXPENSE_CATEGORIES), nullable=False),
+    Column("description", String(300), nullable=False),
+    Column("amount", Money(), nullable=False),
+    client="optional",
+)
+
+surveys = tenant_table(
+    "surveys",
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("survey_date", Date, nullable=False),
+    Column("csat", SmallInteger),
+    Column("nps", SmallInteger),
+    Column("comment", Text),
+    CheckConstraint("csat IS NULL OR csat BETWEEN 1 AND 5", name="csat_range"),
+    CheckConstraint("nps IS NULL OR nps BETWEEN 0 AND 10", name="nps_range"),
+)
+
+communications = tenant_table(
+    "communications",
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("channel", _enum("comm_channel", COMM_CHANNELS), nullable=False),
+    Column("direction", _enum("comm_direction", COMM_DIRECTIONS), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+    Column("responded_at", DateTime(timezone=True)),
+    Column("handled_by", BigInteger, ForeignKey("users.id", ondelete="SET NULL")),
+    Index("ix_communications_client_sent", "client_id", "sent_at"),
+)
+
+# --- Rollups (spec section 3.3), filled by the rollup job ------------------------------------------------
+
+service_provider_metrics = tenant_table(
+    "service_provider_metrics",
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("metric_date", Date, nullable=False),
+    Column("total_clients", Integer, nullable=False, server_default="0"),
+    Column("active_clients", Integer, nullable=False, server_default="0"),
+    Column("total_campaigns", Integer, nullable=False, server_default="0"),
+    Column("active_campaigns", Integer, nullable=False, server_default="0"),
+    Column("total_revenue", Money(), nullable=False, server_default="0"),
+    Column("marketplace_revenue", Money(), nullable=False, server_default="0"),
+    Column("team_utilization_rate", Fixed(5, 2), nullable=False, server_default="0"),
+    Column("avg_client_satisfaction", Fixed(3, 2), nullable=False, server_default="0"),
+    _now(),
+    UniqueConstraint("org_id", "metric_date"),
+    client=None,
+)
+
+cross_client_analytics = tenant_table(
+    "cross_client_analytics",
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("metric_date", Date, nullable=False),
+    Column("total_content", Integer, nullable=False, server_default="0"),
+    Column("total_published_content", Integer, nullable=False, server_default="0"),
+    Column("aggregate_engagement_rate", Fixed(7, 4), nullable=False, server_default="0"),
+    Column("total_views", BigInteger, nullable=False, server_default="0"),
+    Column("total_clicks", BigInteger, nullable=False, server_default="0"),
+    Column("avg_conversion_rate", Fixed(7, 4), nullable=False, server_default="0"),
+    Column("content_type_distribution", JSONType, nullable=False, server_default="{}"),
+    Column("platform_distribution", JSONType, nullable=False, server_default="{}"),
+    Column("client_performance_summary", JSONType, nullable=False, server_default="{}"),
+    Column("insights", JSONType, nullable=False, server_default="[]"),
+    _now(),
+    UniqueConstraint("org_id", "metric_date"),
+    client=None,
+)
+
+client_analytics = tenant_table(
+    "client_analytics",
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("metric_date", Date, nullable=False),
+    Column("content_metrics", JSONType, nullable=False, server_default="{}"),
+    Column("engagement_metrics", JSONType, nullable=False, server_default="{}"),
+    Column("platform_metrics", JSONType, nullable=False, server_default="{}"),
+    Column("audience_insights", JSONType, nullable=False, server_default="{}"),
+    Column("performance_score", Fixed(5, 2), nullable=False, server_default="0"),
+    Column("health_indicators", JSONType, nullable=False, server_default="{}"),
+    _now(),
+    UniqueConstraint("client_id", "metric_date"),
+)
+
+client_performance_rankings = tenant_table(
+    "client_performance_rankings",
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("ranking_date", Date, nullable=False),
+    Column("overall_rank", Integer),
+    Column("engagement_rank", Integer),
+    Column("growth_rank", Integer),
+    Column("revenue_rank", Integer),
+    Column("performance_score", Fixed(5, 2)),
+    Column("ranking_factors", JSONType, nullable=False, server_default="{}"),
+    Column("improvement_recommendations", JSONType, nullable=False, server_default="[]"),
+    _now(),
+    UniqueConstraint("org_id", "client_id", "ranking_date"),
+)
+
+revenue_analytics = tenant_table(
+    "revenue_analytics",
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("revenue_date", Date, nullable=False),
+    Column("subscription_revenue", Money(), nullable=False, server_default="0"),
+    Column("marketplace_commission", Money(), nullable=False, server_default="0"),
+    Column("white_label_revenue", Money(), nullable=False, server_default="0"),
+    Column("total_revenue", Money(), nullable=False, server_default="0"),
+    Column("mrr", Money(), nullable=False, server_default="0"),
+    Column("client_ltv", Money(), nullable=False, server_default="0"),
+    Column("churn_risk_score", Fixed(3, 2), nullable=False, server_default="0"),
+    Column("revenue_sources", JSONType, nullable=False, server_default="{}"),
+    _now(),
+    Index("ix_revenue_analytics_org_date", "org_id", "revenue_date"),
+    client="optional",
+)
+
+TENANT_TABLES: tuple[Table, ...] = tuple(t for t in metadata.sorted_tables if t.info.get("tenant"))
