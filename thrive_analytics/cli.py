@@ -213,6 +213,15 @@ def clients(db_url: str | None, as_json: bool, org: str, status: str | None) -> 
     emit(frame, as_json, f"Clients of {name}")
 
 
+def _register_subcommands() -> None:
+    from .cli_analytics import analytics
+
+    cli.add_command(analytics)
+
+
+_register_subcommands()
+
+
 def _one_sentence(message: str) -> str:
     message = " ".join(str(message).split())
     return message if message.endswith((".", "?", "!")) else message + "."

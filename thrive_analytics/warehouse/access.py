@@ -105,10 +105,19 @@ class TenantSession:
             return self.scope_from(self.scope_from(stmt, from_clause.left), from_clause.right)
         return stmt.where(*self.criteria(from_clause))
 
-    def frame(self, stmt: Select) -> pd.DataFrame:
-        """Run a scoped select and return its rows as a DataFrame (column names from the statement)."""
+    def frame(self, stmt: Select, *, raw: bool = False) -> pd.DataFrame:
+        """Run a scoped select and return its rows as a DataFrame (column names from the statement).
+
+        ``raw=True`` skips SQLAlchemy's per-row type processing and returns what the driver returns: only for
+        statements whose columns need none (integers, text, dates selected as text), never money.
+        """
         result = self.execute(stmt)
-        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        columns = list(result.keys())
+        rows = result.cursor.fetchall() if raw else [tuple(row) for row in result.fetchall()]
+        if not rows:
+            return pd.DataFrame(columns=columns)
+        # Column-wise construction: pandas inspects Row objects one by one, which costs more than the query.
+        return pd.DataFrame(dict(zip(columns, map(list, zip(*rows, strict=True)), strict=True)), columns=columns)
 
     # --- running statements -----------------------------------------------------------------------------
     def execute(self, stmt, params: Mapping | Sequence | None = None):

@@ -202,6 +202,7 @@ content_items = tenant_table(
     Column("published_at", DateTime(timezone=True)),
     CheckConstraint("(status = 'published') = (published_at IS NOT NULL)", name="published_has_time"),
     Index("ix_content_items_client_published", "client_id", "published_at"),
+    Index("ix_content_items_org_published", "org_id", "published_at"),
 )
 
 content_metrics = tenant_table(
@@ -212,6 +213,7 @@ content_metrics = tenant_table(
     PrimaryKeyConstraint("content_id", "metric_date"),
     Index("ix_content_metrics_org_date", "org_id", "metric_date"),
     Index("ix_content_metrics_client_date", "client_id", "metric_date"),
+    Index("ix_content_metrics_org_date_cover", "org_id", "metric_date", "content_id", *METRIC_COLUMNS),
 )
 
 account_metrics_daily = tenant_table(
@@ -223,6 +225,7 @@ account_metrics_daily = tenant_table(
     PrimaryKeyConstraint("account_id", "metric_date"),
     Index("ix_account_metrics_daily_org_date", "org_id", "metric_date"),
     Index("ix_account_metrics_daily_client_date", "client_id", "metric_date"),
+    Index("ix_account_metrics_daily_org_date_cover", "org_id", "metric_date", "client_id", *METRIC_COLUMNS, "followers"),
 )
 
 account_metrics_hourly = tenant_table(

@@ -1,0 +1,186 @@
+"""``thrive analytics ...``: the service layer's answers on the command line (JSON with --json)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from .metrics import TIME_RANGES
+
+range_option = click.option(
+    "--range",
+    "time_range",
+    type=click.Choice(list(TIME_RANGES)),
+    default="30d",
+    show_default=True,
+    help="Time range.",
+)
+end_option = click.option(
+    "--end",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Last day of the period (default: yesterday).",
+)
+org_option = click.option("--org", required=True, help="Organisation slug or id.")
+
+
+def _common(func):
+    from .cli import db_option, json_option
+
+    for decorator in (db_option, json_option, end_option, range_option, org_option):
+        func = decorator(func)
+    return func
+
+
+def _print(result, as_json: bool, summary) -> None:
+    data = result.to_dict()
+    if as_json:
+        click.echo(json.dumps(data, indent=2, allow_nan=False))
+    else:
+        for line in summary(data):
+            click.echo(line)
+
+
+def _pct(value) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def _change(value) -> str:
+    return "n/a" if value is None else f"{value:+.1%}"
+
+
+def _money(value) -> str:
+    return "n/a" if value is None else f"{value:,.2f}"
+
+
+@click.group()
+def analytics() -> None:
+    """Portfolio, cross-client, client, comparison, revenue and benchmark analytics."""
+
+
+@analytics.command()
+@_common
+def overview(org, time_range, end, as_json, db_url) -> None:
+    """The business at a glance: clients, campaigns, revenue, utilisation, satisfaction, growth."""
+    from .cli import open_warehouse
+    from .service import overview as run
+
+    with open_warehouse(db_url).scoped(org) as session:
+        result = run(session, time_range=time_range, end=end.date() if end else None)
+
+    def summary(d):
+        g = d["growth_metrics"]
+        yield f"{d['organization_name']} — {d['period']['start']} to {d['period']['end']}"
+        yield f"  clients: {d['active_clients']} active of {d['total_clients']}; campaigns active: {d['active_campaigns']}"
+        yield f"  revenue: {_money(d['total_revenue'])} ({_change(g['revenue_growth_rate'])}), marketplace {_money(d['marketplace_revenue'])}"
+        yield f"  retention: {_pct(g['retention_rate'])}; team utilisation: {_pct(d['team_utilization'])}"
+        sat = d["avg_client_satisfaction"]
+        yield f"  satisfaction (CSAT): {'n/a' if sat is None else f'{sat:.2f} / 5'}"
+
+    _print(result, as_json, summary)
+
+
+@analytics.command("cross-client")
+@_common
+def cross_client(org, time_range, end, as_json, db_url) -> None:
+    """Every client compared: aggregate metrics, rankings, distributions, statistics."""
+    from .cli import open_warehouse
+    from .service import cross_client as run
+
+    with open_warehouse(db_url).scoped(org) as session:
+        result = run(session, time_range=time_range, end=end.date() if end else None)
+
+    def summary(d):
+        a, c = d["aggregate_metrics"], d["changes"]
+        yield f"{a['total_clients']} clients, {d['period']['start']} to {d['period']['end']}"
+        yield f"  engagement rate {_pct(a['average_engagement'])} ({_change(c['engagement_rate'])}), views {a['total_views']:,}, clicks {a['total_clicks']:,}"
+        yield f"  published posts {a['total_published_content']:,} ({_change(c['published_content'])})"
+        yield "  top clients (overall):"
+        for r in (d["client_rankings"].get("by_overall_performance") or [])[:10]:
+            yield f"    {r['rank']:>3}. {r['client_name']}  score {'n/a' if r['score'] is None else format(r['score'], '.1f')}"
+
+    _print(result, as_json, summary)
+
+
+@analytics.command()
+@_common
+@click.option("--client", required=True, help="Client slug or id.")
+@click.option("--compare/--no-compare", default=False, help="Also compare with the client's peers.")
+def client(org, time_range, end, as_json, db_url, client, compare) -> None:
+    """One client's performance, best content, audience and recommendations."""
+    from .cli import open_warehouse
+    from .service import client_analytics as run
+
+    with open_warehouse(db_url).scoped(org) as session:
+        result = run(
+            session,
+            client,
+            time_range=time_range,
+            end=end.date() if end else None,
+            include_comparison=compare,
+        )
+
+    def summary(d):
+        row = d["client_analytics"]
+        yield f"{d['client']['name']} ({d['client']['client_type']}, {d['client']['sector']}) — {d['period']['start']} to {d['period']['end']}"
+        yield f"  engagement rate {_pct(row.get('engagement_rate'))}, engagement growth {_change(row.get('engagement_growth'))}"
+        yield f"  audience growth {_change(row.get('audience_growth'))}, posts {row.get('published_posts')}"
+        for rec in d["recommendations"]:
+            yield f"  - {rec['title']}: {rec['description']}"
+
+    _print(result, as_json, summary)
+
+
+@analytics.command()
+@_common
+@click.option(
+    "--clients", "clients", required=True, help="Comma-separated client slugs or ids (two or more)."
+)
+@click.option("--metric", default="engagement_rate", show_default=True, help="Daily metric to compare.")
+def compare(org, time_range, end, as_json, db_url, clients, metric) -> None:
+    """Compare selected clients, with a statistical test of the difference."""
+    from .cli import open_warehouse
+    from .service import compare_clients as run
+
+    names = [c.strip() for c in clients.split(",") if c.strip()]
+    with open_warehouse(db_url).scoped(org) as session:
+        result = run(session, names, time_range=time_range, end=end.date() if end else None, metric=metric)
+    _print(result, as_json, lambda d: d["insights"])
+
+
+@analytics.command()
+@_common
+@click.option("--industry", default=None, help="Only this industry (sector).")
+@click.option(
+    "--size",
+    "client_size",
+    type=click.Choice(["small", "medium", "large"]),
+    default=None,
+    help="Only this client size.",
+)
+def benchmarks(org, time_range, end, as_json, db_url, industry, client_size) -> None:
+    """Industry benchmarks across providers; cohorts under 5 clients are withheld."""
+    from .cli import open_warehouse
+    from .service import industry_benchmarks as run
+
+    warehouse = open_warehouse(db_url)
+    scope = warehouse.scope_for(org)
+    result = run(
+        warehouse,
+        scope,
+        industry=industry,
+        client_size=client_size,
+        time_range=time_range,
+        end=end.date() if end else None,
+    )
+
+    def summary(d):
+        for c in d["cohorts"]:
+            if c["status"] != "ok":
+                yield f"  {c['industry']} / {c['client_size']}: withheld ({c['reason']})"
+                continue
+            er = c["metrics"].get("engagement_rate", {})
+            yield f"  {c['industry']} / {c['client_size']}: {c['clients']} clients, engagement rate median {_pct(er.get('median'))} (yours {_pct(er.get('your_median'))})"
+
+    _print(result, as_json, summary)

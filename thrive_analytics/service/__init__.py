@@ -1,0 +1,20 @@
+"""Typed, JSON-ready answers to the spec's API questions, for one organisation at a time."""
+
+from .benchmarks import IndustryBenchmarks, industry_benchmarks
+from .client import ClientAnalytics, client_analytics
+from .compare import ClientComparison, compare_clients
+from .cross_client import CrossClientAnalytics, cross_client
+from .overview import ServiceProviderOverview, overview
+
+__all__ = [
+    "ClientAnalytics",
+    "ClientComparison",
+    "CrossClientAnalytics",
+    "IndustryBenchmarks",
+    "ServiceProviderOverview",
+    "client_analytics",
+    "compare_clients",
+    "cross_client",
+    "industry_benchmarks",
+    "overview",
+]
