@@ -374,10 +374,18 @@ def test_optional_columns_may_be_absent():
 @pytest.mark.parametrize(
     ("column", "values", "message"),
     [
-        ("revenue", ["a lot", 1.0, 2.0, 3.0], "column 'revenue' must hold numbers .* got 'a lot'"),
+        ("revenue", ["12", "a lot", 2.0, 3.0], "column 'revenue' must hold numbers .* got 'a lot'"),
         ("engagement_rate", [np.inf, 0.1, 0.1, 0.1], "column 'engagement_rate' contains an infinite value"),
-        ("satisfaction", [6.0, 4.0, 4.0, 4.0], "'satisfaction' must be between 1 and 5; got 6 for client_id 1"),
-        ("consistency", [0.5, -0.1, 0.5, 0.5], "'consistency' must be between 0 and 1; got -0.1 for client_id 2"),
+        (
+            "satisfaction",
+            [6.0, 4.0, 4.0, 4.0],
+            "'satisfaction' must be between 1 and 5; got 6 for client_id 1",
+        ),
+        (
+            "consistency",
+            [0.5, -0.1, 0.5, 0.5],
+            "'consistency' must be between 0 and 1; got -0.1 for client_id 2",
+        ),
         ("engagement_growth", [-1.5, 0, 0, 0], "'engagement_growth' must be >= -1; got -1.5"),
         ("engagement_rate", [True, False, True, True], "must hold numbers, got booleans"),
         ("client_id", [1, 1, 2, 3], "client_id 1 on 2 rows; give one row per client"),
@@ -394,3 +402,33 @@ def test_arguments_must_be_dataframes():
         rank_clients([1, 2])  # type: ignore[arg-type]
     with pytest.raises(DataValidationError, match="previous must be a pandas DataFrame, got dict"):
         rank_clients(frame(**FOUR), {})  # type: ignore[arg-type]
+
+
+def test_non_numbers_are_named_in_the_message():
+    with pytest.raises(DataValidationError, match=r"column 'revenue' must hold numbers .* got \{'x': 1\}"):
+        rank_clients(frame(**{**FOUR, "revenue": [None, {"x": 1}, 1.0, 2.0]}))
+
+
+def test_json_conversion_of_odd_values():
+    from types import MappingProxyType
+
+    from thrive_analytics.rankings import _jsonify
+
+    value = {
+        "numpy": np.float64(0.5),
+        "nan": np.float64("nan"),
+        "decimal_nan": Decimal("NaN"),
+        "decimal": Decimal("12.30"),
+        "mapping": MappingProxyType({"a": float("inf")}),
+        "when": pd.Timestamp("2026-06-30"),
+        1: (np.int64(3), None),
+    }
+    assert _jsonify(value) == {
+        "numpy": 0.5,
+        "nan": None,
+        "decimal_nan": None,
+        "decimal": 12.3,
+        "mapping": {"a": None},
+        "when": "2026-06-30T00:00:00",
+        "1": [3, None],
+    }

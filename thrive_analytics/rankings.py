@@ -229,7 +229,7 @@ def _to_float(
     try:
         out = pd.to_numeric(values, errors="raise").to_numpy(dtype="float64", na_value=np.nan)
     except (TypeError, ValueError):
-        bad = next(v for v in values if not _is_number(v))
+        bad = next((v for v in values if not _is_number(v)), values.dtype)
         raise DataValidationError(
             f"{argument} column {name!r} must hold numbers (float or Decimal) or missing values; got {bad!r}."
         ) from None
@@ -259,7 +259,7 @@ def _is_number(v: Any) -> bool:
         float(v)
     except (TypeError, ValueError):
         return False
-    return not isinstance(v, str)
+    return True
 
 
 def _normalise_weights(
