@@ -474,6 +474,7 @@ def health_indicators(
     den = (use * w).sum(axis=1)
     with np.errstate(all="ignore"):
         health = np.where(den > 0, np.where(use, np.nan_to_num(cmat) * w, 0).sum(axis=1) / den, np.nan)
+        health = np.clip(health, 0.0, 100.0)  # a weighted mean of 0-100 scores, kept exact at the ends
         eff = np.round(np.where(use, w, 0.0) / np.where(den > 0, den, np.nan)[:, None], 12)
 
     cols = {c: v.tolist() for c, v in num.items()}

@@ -64,6 +64,10 @@ def test_cross_client_aggregates_equal_direct_sums(warehouse):
         if a["score"] is not None and b["score"] is not None
     )
     assert abs(sum(data["platform_distribution"].values()) - 1) < 1e-9
+    scores = [c["health_indicators"]["health_score"] for c in data["client_analytics"]]
+    assert all(0 <= s <= 100 for s in scores if s is not None)
+    risks = {r["type"] for c in data["client_analytics"] for r in c["health_indicators"]["risk_factors"]}
+    assert risks <= {"engagement_decline", "low_satisfaction", "billing_issues", "communication_gap"} and risks
     assert data["statistical_analysis"]["engagement_by_client_type"]["status"] in {"ok", "insufficient_data"}
 
 

@@ -96,6 +96,11 @@ def client_analytics(
         .to_dict(),
     }
     comparison = peer_comparison(session, period, frame, cid) if include_comparison else None
+    if cid in frame.index:
+        from ..health import health_indicators
+        from .signals import health_signals
+
+        row["health_indicators"] = health_indicators(health_signals(session, frame, period)).get(cid)
     return ClientAnalytics(
         organization_id=session.scope.org_id,
         period=period.to_dict(),

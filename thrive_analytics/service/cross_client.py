@@ -193,10 +193,13 @@ def cross_client(
     with_statistics: bool = True,
 ) -> CrossClientAnalytics:
     """Every client of the session's organisation over ``time_range``, compared, ranked and summarised."""
+    from ..health import health_indicators
     from ..rankings import rank_clients
+    from .signals import health_signals
 
     period = resolve_period(time_range, end)
     frame, raw = client_frame(session, period)
+    health = health_indicators(health_signals(session, frame, period)) if len(frame) else {}
     current = m.in_period(raw["daily"], "metric_date", period.start, period.end)
     previous = m.in_period(raw["daily"], "metric_date", period.previous_start, period.previous_end)
     ids = frame.index.tolist()
@@ -242,6 +245,7 @@ def cross_client(
                 "revenue": row.revenue,
                 "satisfaction": row.satisfaction,
                 "performance_score": scores.get(cid),
+                "health_indicators": health.get(cid),
                 "trend_direction": row.trend_direction,
             }
         )
