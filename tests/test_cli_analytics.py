@@ -27,6 +27,7 @@ def test_every_answer_as_json(capsys, db, sqlite_warehouse):
         ("client", ["--client", clients[0], "--compare"]),
         ("compare", ["--clients", ",".join(clients[:3])]),
         ("benchmarks", []),
+        ("revenue", []),
     ):
         code, out, err = run(
             capsys, "analytics", command, "--org", org, "--range", "30d", "--json", *db, *extra

@@ -184,3 +184,26 @@ def benchmarks(org, time_range, end, as_json, db_url, industry, client_size) -> 
             yield f"  {c['industry']} / {c['client_size']}: {c['clients']} clients, engagement rate median {_pct(er.get('median'))} (yours {_pct(er.get('your_median'))})"
 
     _print(result, as_json, summary)
+
+
+@analytics.command()
+@_common
+@click.option("--forecast/--no-forecast", default=False, help="Add 3-month forecasts per revenue stream.")
+def revenue(org, time_range, end, as_json, db_url, forecast) -> None:
+    """Revenue streams, MRR/ARR, churn, retention, LTV and profitability over whole months."""
+    from .cli import open_warehouse
+    from .service import revenue as run
+
+    with open_warehouse(db_url).scoped(org) as session:
+        result = run(
+            session, time_range=time_range, end=end.date() if end else None, include_forecasting=forecast
+        )
+
+    def summary(d):
+        r = d["analytics"]["revenue_metrics"]
+        yield f"Revenue {d['period']['start']} to {d['period']['end']}: {_money(r['total_revenue'])} ({_change(r['revenue_growth_rate'])})"
+        yield f"  MRR {_money(r['mrr'])}, ARR {_money(r['arr'])}; NRR {_pct(r['net_revenue_retention'])}, GRR {_pct(r['gross_revenue_retention'])}"
+        yield f"  logo churn {_pct(r['churn_rate'])}, revenue churn {_pct(r['revenue_churn_rate'])}; LTV {_money(r['client_ltv'])}"
+        yield f"  gross margin {_pct(r['gross_margin'])}, profit margin {_pct(r['profit_margin'])}"
+
+    _print(result, as_json, summary)

@@ -17,7 +17,9 @@ from thrive_analytics.service import (
     cross_client,
     industry_benchmarks,
     overview,
+    revenue,
 )
+from thrive_analytics.service.revenue import month_window
 from thrive_analytics.warehouse import schema
 
 END = dt.date(2026, 6, 30)
@@ -67,7 +69,9 @@ def test_cross_client_aggregates_equal_direct_sums(warehouse):
     scores = [c["health_indicators"]["health_score"] for c in data["client_analytics"]]
     assert all(0 <= s <= 100 for s in scores if s is not None)
     risks = {r["type"] for c in data["client_analytics"] for r in c["health_indicators"]["risk_factors"]}
-    assert risks <= {"engagement_decline", "low_satisfaction", "billing_issues", "communication_gap"} and risks
+    assert (
+        risks <= {"engagement_decline", "low_satisfaction", "billing_issues", "communication_gap"} and risks
+    )
     assert data["statistical_analysis"]["engagement_by_client_type"]["status"] in {"ok", "insufficient_data"}
 
 
@@ -155,3 +159,25 @@ def test_benchmarks_withhold_small_cohorts(warehouse):
         industry_benchmarks(warehouse, scope, industry="alchemy", end=END)
     with pytest.raises(DataValidationError, match="Unknown client size 'huge'"):
         industry_benchmarks(warehouse, scope, client_size="huge", end=END)
+
+
+def test_revenue_months_and_reconciliation(warehouse):
+    assert month_window("30d", END) == (dt.date(2026, 6, 1), dt.date(2026, 6, 30))
+    assert month_window("30d", dt.date(2026, 6, 29)) == (dt.date(2026, 5, 1), dt.date(2026, 5, 31))
+    assert month_window("90d", END) == (dt.date(2026, 4, 1), dt.date(2026, 6, 30))
+    assert month_window("1y", END) == (dt.date(2025, 7, 1), dt.date(2026, 6, 30))
+    with pytest.raises(DataValidationError, match="Unknown time range"):
+        month_window("5d", END)
+    org = first_org(warehouse)
+    with warehouse.scoped(org) as session:
+        answer = revenue(session, time_range="30d", end=END)
+        invoices = schema.invoices
+        june = session.scalar(
+            session.select(func.sum(invoices.c.amount)).where(
+                invoices.c.period_start.between(dt.date(2026, 6, 1), END), invoices.c.status != "void"
+            )
+        )
+    metrics = answer.analytics.revenue_metrics
+    assert metrics.total_revenue == june
+    assert metrics.arr == metrics.mrr * 12
+    json.dumps(answer.to_dict(), allow_nan=False)

@@ -5,16 +5,19 @@ from .client import ClientAnalytics, client_analytics
 from .compare import ClientComparison, compare_clients
 from .cross_client import CrossClientAnalytics, cross_client
 from .overview import ServiceProviderOverview, overview
+from .revenue import RevenueAnswer, revenue
 
 __all__ = [
     "ClientAnalytics",
     "ClientComparison",
     "CrossClientAnalytics",
     "IndustryBenchmarks",
+    "RevenueAnswer",
     "ServiceProviderOverview",
     "client_analytics",
     "compare_clients",
     "cross_client",
     "industry_benchmarks",
     "overview",
+    "revenue",
 ]
