@@ -117,7 +117,9 @@ class TenantSession:
         if not rows:
             return pd.DataFrame(columns=columns)
         # Column-wise construction: pandas inspects Row objects one by one, which costs more than the query.
-        return pd.DataFrame(dict(zip(columns, map(list, zip(*rows, strict=True)), strict=True)), columns=columns)
+        return pd.DataFrame(
+            dict(zip(columns, map(list, zip(*rows, strict=True)), strict=True)), columns=columns
+        )
 
     # --- running statements -----------------------------------------------------------------------------
     def execute(self, stmt, params: Mapping | Sequence | None = None):

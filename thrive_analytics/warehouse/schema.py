@@ -225,7 +225,14 @@ account_metrics_daily = tenant_table(
     PrimaryKeyConstraint("account_id", "metric_date"),
     Index("ix_account_metrics_daily_org_date", "org_id", "metric_date"),
     Index("ix_account_metrics_daily_client_date", "client_id", "metric_date"),
-    Index("ix_account_metrics_daily_org_date_cover", "org_id", "metric_date", "client_id", *METRIC_COLUMNS, "followers"),
+    Index(
+        "ix_account_metrics_daily_org_date_cover",
+        "org_id",
+        "metric_date",
+        "client_id",
+        *METRIC_COLUMNS,
+        "followers",
+    ),
 )
 
 account_metrics_hourly = tenant_table(

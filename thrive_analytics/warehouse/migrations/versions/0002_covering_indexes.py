@@ -26,7 +26,9 @@ def upgrade() -> None:
         ["org_id", "metric_date", "client_id", *METRICS, "followers"],
     )
     op.create_index(
-        "ix_content_metrics_org_date_cover", "content_metrics", ["org_id", "metric_date", "content_id", *METRICS]
+        "ix_content_metrics_org_date_cover",
+        "content_metrics",
+        ["org_id", "metric_date", "content_id", *METRICS],
     )
     op.create_index("ix_content_items_org_published", "content_items", ["org_id", "published_at"])
 
