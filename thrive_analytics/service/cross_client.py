@@ -27,7 +27,7 @@ class CrossClientAnalytics:
     content_type_distribution: dict
     platform_distribution: dict
     statistical_analysis: dict
-    insights: list[dict] = field(default_factory=list)
+    insights: list = field(default_factory=list)
     trends: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -66,14 +66,15 @@ def client_frame(session: TenantSession, period: m.Period, client_ids=None) -> t
         else pd.DataFrame(columns=["direction", "relative_slope"])
     )
 
-    frame = clients[["id", "name", "slug", "client_type", "sector", "size", "tier", "status"]].rename(
-        columns={"id": "client_id", "name": "client_name"}
-    )
+    frame = clients[
+        ["id", "name", "slug", "client_type", "sector", "size", "tier", "status", "start_date", "end_date"]
+    ].rename(columns={"id": "client_id", "name": "client_name"})
     frame["impressions"] = cur["impressions"].reindex(frame.index).fillna(0).astype("int64")
     frame["engagements"] = cur["engagements"].reindex(frame.index).fillna(0).astype("int64")
     frame["views"] = cur["views"].reindex(frame.index).fillna(0).astype("int64")
     frame["clicks"] = cur["clicks"].reindex(frame.index).fillna(0).astype("int64")
     frame["conversions"] = cur["conversions"].reindex(frame.index).fillna(0).astype("int64")
+    frame["previous_engagements"] = prev["engagements"].reindex(frame.index).fillna(0).astype("int64")
     frame["engagement_rate"] = cur["engagement_rate"].reindex(frame.index)
     frame["previous_engagement_rate"] = prev["engagement_rate"].reindex(frame.index)
     frame["conversion_rate"] = cur["conversion_rate"].reindex(frame.index)
@@ -259,6 +260,20 @@ def cross_client(
 
         series = pd.Series(portfolio_rate.to_numpy(), index=pd.to_datetime(portfolio_rate.index))
         trends.append({"metric": "engagement_rate", **trend(series.dropna()).to_dict()})
+    statistics = statistical_analysis(frame) if with_statistics and len(frame) else {}
+    still = frame["end_date"].isna() | (frame["end_date"] >= period.end)
+    current_clients = set(frame.loc[still, "client_id"].tolist())
+    from .. import insights as ins
+
+    insights = ins.rank_insights(
+        [
+            *ins.portfolio_insights(changes, aggregate.to_dict(), before.to_dict()),
+            *ins.group_insight(statistics.get("engagement_by_client_type", {})),
+            *ins.client_movement_insights(ins.comparable_clients(frame, period.previous_start, period.end)),
+            *ins.content_type_insights(raw["content"]),
+            *ins.risk_insight({cid: h for cid, h in health.items() if cid in current_clients}),
+        ]
+    )
     return CrossClientAnalytics(
         organization_id=session.scope.org_id,
         period=period.to_dict(),
@@ -269,7 +284,8 @@ def cross_client(
         client_rankings=rankings if rankings is not None else {},
         content_type_distribution=m.share_distribution(published, "content_type"),
         platform_distribution=m.share_distribution(platform_totals, "platform", "impressions"),
-        statistical_analysis=statistical_analysis(frame) if with_statistics and len(frame) else {},
+        statistical_analysis=statistics,
+        insights=insights,
         trends=trends,
     )
 
