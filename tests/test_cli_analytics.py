@@ -28,6 +28,7 @@ def test_every_answer_as_json(capsys, db, sqlite_warehouse):
         ("compare", ["--clients", ",".join(clients[:3])]),
         ("benchmarks", []),
         ("revenue", []),
+        ("alerts", []),
     ):
         code, out, err = run(
             capsys, "analytics", command, "--org", org, "--range", "30d", "--json", *db, *extra

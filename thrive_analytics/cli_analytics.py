@@ -207,3 +207,21 @@ def revenue(org, time_range, end, as_json, db_url, forecast) -> None:
         yield f"  gross margin {_pct(r['gross_margin'])}, profit margin {_pct(r['profit_margin'])}"
 
     _print(result, as_json, summary)
+
+
+@analytics.command()
+@_common
+def alerts(org, time_range, end, as_json, db_url) -> None:
+    """Anomaly and trend alerts raised in the period, most severe first."""
+    from .cli import open_warehouse
+    from .service import alerts as run
+
+    with open_warehouse(db_url).scoped(org) as session:
+        result = run(session, time_range=time_range, end=end.date() if end else None)
+
+    def summary(d):
+        yield f"{len(d['alerts'])} alerts, {d['period']['start']} to {d['period']['end']}"
+        for a in d["alerts"][:20]:
+            yield f"  [{a['severity']}] {a['title']}"
+
+    _print(result, as_json, summary)

@@ -1,5 +1,6 @@
 """Typed, JSON-ready answers to the spec's API questions, for one organisation at a time."""
 
+from .alerts import AlertsAnswer, alerts
 from .benchmarks import IndustryBenchmarks, industry_benchmarks
 from .client import ClientAnalytics, client_analytics
 from .compare import ClientComparison, compare_clients
@@ -8,12 +9,14 @@ from .overview import ServiceProviderOverview, overview
 from .revenue import RevenueAnswer, revenue
 
 __all__ = [
+    "AlertsAnswer",
     "ClientAnalytics",
     "ClientComparison",
     "CrossClientAnalytics",
     "IndustryBenchmarks",
     "RevenueAnswer",
     "ServiceProviderOverview",
+    "alerts",
     "client_analytics",
     "compare_clients",
     "cross_client",
