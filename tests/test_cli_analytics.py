@@ -24,7 +24,7 @@ def test_every_answer_as_json(capsys, db, sqlite_warehouse):
     for command, extra in (
         ("overview", []),
         ("cross-client", []),
-        ("client", ["--client", clients[0], "--compare"]),
+        ("client", ["--client", clients[0], "--compare", "--forecast"]),
         ("compare", ["--clients", ",".join(clients[:3])]),
         ("benchmarks", []),
         ("revenue", []),

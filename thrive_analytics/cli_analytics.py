@@ -107,7 +107,8 @@ def cross_client(org, time_range, end, as_json, db_url) -> None:
 @_common
 @click.option("--client", required=True, help="Client slug or id.")
 @click.option("--compare/--no-compare", default=False, help="Also compare with the client's peers.")
-def client(org, time_range, end, as_json, db_url, client, compare) -> None:
+@click.option("--forecast/--no-forecast", default=False, help="Add 14-day engagement and follower forecasts.")
+def client(org, time_range, end, as_json, db_url, client, compare, forecast) -> None:
     """One client's performance, best content, audience and recommendations."""
     from .cli import open_warehouse
     from .service import client_analytics as run

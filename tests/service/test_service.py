@@ -83,7 +83,9 @@ def test_client_answer_and_another_organisations_client(warehouse):
     with warehouse.scoped(a) as session:
         mine = session.clients()
         cid = int(mine.loc[mine["status"] == "active"].iloc[0]["id"])
-        result = client_analytics(session, cid, time_range="30d", end=END, include_comparison=True)
+        result = client_analytics(
+            session, cid, time_range="30d", end=END, include_comparison=True, include_forecast=True
+        )
         with pytest.raises(NotFoundError, match="No client"):
             client_analytics(session, foreign, end=END)
     data = result.to_dict()
@@ -96,6 +98,10 @@ def test_client_answer_and_another_organisations_client(warehouse):
     tops = [r["engagements"] for r in data["top_content"]]
     assert tops == sorted(tops, reverse=True)
     assert data["competitor_comparison"]["status"] in {"ok", "insufficient_data"}
+    engagement = data["forecasts"]["engagements"]
+    assert engagement["status"] == "ok" and len(engagement["points"]) == 14
+    assert engagement["points"][0]["date"] == "2026-07-01"
+    assert all(p["lower"] <= p["mean"] <= p["upper"] for p in engagement["points"])
 
 
 def test_client_viewer_gets_no_peer_comparison(warehouse):

@@ -35,6 +35,7 @@ class ClientAnalytics:
     audience_insights: dict
     recommendations: list[dict]
     competitor_comparison: dict | None = None
+    forecasts: dict | None = None
 
     def to_dict(self) -> dict:
         return jsonable({k: getattr(self, k) for k in self.__dataclass_fields__})
@@ -47,6 +48,7 @@ def client_analytics(
     time_range: str = "30d",
     end: dt.date | None = None,
     include_comparison: bool = False,
+    include_forecast: bool = False,
     top: int = 5,
 ) -> ClientAnalytics:
     """The client's figures for the period, its daily series, best posts, audience and recommendations."""
@@ -101,6 +103,7 @@ def client_analytics(
         from .signals import health_signals
 
         row["health_indicators"] = health_indicators(health_signals(session, frame, period)).get(cid)
+    forecasts = client_forecasts(session, cid, period.end) if include_forecast else None
     return ClientAnalytics(
         organization_id=session.scope.org_id,
         period=period.to_dict(),
@@ -125,7 +128,49 @@ def client_analytics(
         audience_insights=audience,
         recommendations=recommendations(row, audience),
         competitor_comparison=comparison,
+        forecasts=forecasts,
     )
+
+
+FORECAST_HISTORY_DAYS = 180
+FORECAST_HORIZON = 14
+
+
+def client_forecasts(session: TenantSession, cid: int, end: dt.date) -> dict:
+    """14-day forecasts of the client's daily engagements and followers (with 95 % intervals) from the last
+    180 days, by the forecasting module's automatic model selection."""
+    from ..exceptions import DataValidationError
+    from ..forecast import forecast
+
+    daily = loaders.load_daily(session, end - dt.timedelta(days=FORECAST_HISTORY_DAYS - 1), end, [cid])
+    result = {}
+    if daily.empty:
+        return {"status": "insufficient_data", "reason": "No daily metrics in the last 180 days."}
+    index = pd.DatetimeIndex(daily["metric_date"])
+    series = {
+        "engagements": pd.Series(m.engagements(daily).to_numpy(dtype=float), index=index),
+        "followers": pd.Series(daily["followers"].to_numpy(dtype=float), index=index),
+    }
+    for name, values in series.items():
+        values = values.asfreq("D")
+        try:
+            frame = forecast(values.interpolate(limit_direction="both"), FORECAST_HORIZON)
+        except DataValidationError as exc:
+            result[name] = {"status": "insufficient_data", "reason": str(exc)}
+            continue
+        result[name] = {
+            "status": "ok",
+            "points": [
+                {
+                    "date": day.date().isoformat(),
+                    "mean": row["mean"],
+                    "lower": row["lower"],
+                    "upper": row["upper"],
+                }
+                for day, row in frame.iterrows()
+            ],
+        }
+    return result
 
 
 def peer_comparison(session: TenantSession, period: m.Period, own: pd.DataFrame, cid: int) -> dict:
