@@ -7,6 +7,7 @@ export PATH="$PWD/.venv/bin:$PATH"
 
 thrive db upgrade
 thrive demo "$@"
+thrive rollup
 thrive orgs
 
 db="${THRIVE_DATABASE_URL:-sqlite:///$PWD/var/thrive.sqlite}"
@@ -16,5 +17,6 @@ Done. Outputs:
   warehouse:   $db
 Next:
   list clients:       .venv/bin/thrive clients --org northwind-digital
+  portfolio answers:  .venv/bin/thrive analytics cross-client --org northwind-digital   (also overview, client, compare, revenue, benchmarks, alerts)
   explore notebooks:  .venv/bin/jupyter lab notebooks/   (open notebooks/explore_warehouse.ipynb)
 MSG
