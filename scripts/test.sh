@@ -10,14 +10,17 @@ export PATH="$PWD/.venv/bin:$PATH"
 export THRIVE_TEST_POSTGRES_URL="${THRIVE_TEST_POSTGRES_URL:-postgresql+psycopg://root@127.0.0.1:5432/test}"
 export THRIVE_REQUIRE_POSTGRES=1
 bash scripts/ensure-postgres.sh
+mkdir -p var
 
 echo "==> ruff"
 ruff check thrive_analytics tests benchmarks pipelines notebooks
 ruff format --check thrive_analytics tests benchmarks pipelines notebooks
 echo "==> notebooks are committed without outputs"
 python scripts/check_notebooks.py notebooks
-echo "==> pytest"
-python -m pytest -p no:cacheprovider "$@" tests
+echo "==> pytest (with coverage)"
+python -m pytest -p no:cacheprovider --cov --cov-report=term:skip-covered --cov-report=json:var/coverage.json "$@" tests
+echo "==> analytics modules have at least 90% line coverage"
+python scripts/check_coverage.py var/coverage.json
 echo "==> notebooks execute (nbval) against a small demo warehouse"
 nbdir=$(mktemp -d)
 trap 'rm -rf "$nbdir"' EXIT

@@ -235,17 +235,17 @@ def peak_engagement_times(content: pd.DataFrame, *, top: int = 3, min_posts: int
     slots = slots.loc[slots["size"] >= min_posts].sort_values(
         ["client_id", "mean", "size"], ascending=[True, False, False]
     )
+    best = slots.groupby("client_id", sort=False).head(top)
     result: dict = {}
-    for client_id, group in slots.groupby("client_id", sort=False):
-        result[client_id] = [
-            {
-                "day": WEEKDAYS[int(r.weekday)],
-                "hour": int(r.hour),
-                "avg_engagement": float(r.mean),
-                "posts": int(r.size),
-            }
-            for r in group.head(top).itertuples(index=False)
-        ]
+    columns = [best[c].tolist() for c in ("client_id", "weekday", "hour", "mean", "size")]
+    for client_id, weekday, hour, mean, size in zip(*columns, strict=True):
+        slot = {
+            "day": WEEKDAYS[int(weekday)],
+            "hour": int(hour),
+            "avg_engagement": float(mean),
+            "posts": int(size),
+        }
+        result.setdefault(client_id, []).append(slot)
     return result
 
 

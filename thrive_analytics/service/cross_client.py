@@ -274,20 +274,52 @@ def cross_client(
             *ins.risk_insight({cid: h for cid, h in health.items() if cid in current_clients}),
         ]
     )
-    return CrossClientAnalytics(
+    answer = CrossClientAnalytics(
         organization_id=session.scope.org_id,
         period=period.to_dict(),
         aggregate_metrics=aggregate.to_dict(),
         previous_aggregate_metrics=before.to_dict(),
         changes=changes,
         client_analytics=client_rows,
-        client_rankings=rankings if rankings is not None else {},
+        client_rankings=compact_rankings(rankings),
         content_type_distribution=m.share_distribution(published, "content_type"),
         platform_distribution=m.share_distribution(platform_totals, "platform", "impressions"),
         statistical_analysis=statistics,
         insights=insights,
         trends=trends,
     )
+    answer.rankings = rankings  # the full objects, for the rollup job (not part of the JSON answer)
+    return answer
+
+
+def compact_rankings(rankings) -> dict:
+    """The rankings as the answer carries them: every list with rank, score and rank change; performance
+    indicators and score components once per client, in the overall list (they do not depend on the list)."""
+    if rankings is None:
+        return {}
+
+    def entry(r, full: bool) -> dict:
+        row = {
+            "client_id": r.client_id,
+            "client_name": r.client_name,
+            "rank": r.rank,
+            "score": r.score,
+            "previous_rank": r.previous_rank,
+            "rank_change": r.rank_change,
+        }
+        if full:
+            row["performance_indicators"] = r.performance_indicators
+            row["components"] = r.components
+        return row
+
+    return {
+        "by_engagement": [entry(r, False) for r in rankings.by_engagement],
+        "by_growth": [entry(r, False) for r in rankings.by_growth],
+        "by_revenue": [entry(r, False) for r in rankings.by_revenue],
+        "by_overall_performance": [entry(r, True) for r in rankings.by_overall_performance],
+        "weights": rankings.weights,
+        "n_clients": rankings.n_clients,
+    }
 
 
 def _overall_scores(rankings) -> dict:

@@ -112,7 +112,7 @@ def rollup_day(session: TenantSession, day: dt.date) -> int:
         ),
     ]
     client_rows, ranking_rows = [], []
-    rankings = answer.client_rankings
+    rankings = answer.rankings
     ranks = {}
     if rankings:
         for name, listing in (

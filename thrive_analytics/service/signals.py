@@ -54,7 +54,7 @@ def health_signals(session: TenantSession, frame: pd.DataFrame, period: Period) 
         .where(inv.c.client_id.in_(ids), inv.c.status != "void", inv.c.issued_on.between(since_365, end))
         .distinct()
     )
-    streams = bought.groupby("client_id")["stream"].agg(lambda s: sorted(set(s)))
+    streams = bought.sort_values("stream").groupby("client_id")["stream"].agg(list)
 
     comms_t = schema.communications
     day_after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min)
@@ -89,7 +89,15 @@ def health_signals(session: TenantSession, frame: pd.DataFrame, period: Period) 
         surveys_t.c.survey_date.between(since_365, end),
         columns=["client_id", "nps"],
     )
-    nps = surveys.groupby("client_id")["nps"].agg(nps_score) if not surveys.empty else pd.Series(dtype=float)
+    rated = surveys.dropna(subset=["nps"])
+    nps = (
+        ((rated["nps"] >= 9).astype(float) - (rated["nps"] <= 6).astype(float))
+        .groupby(rated["client_id"])
+        .mean()
+        * 100
+        if not rated.empty
+        else pd.Series(dtype=float)
+    )  # the vectorised nps_score per client
 
     subs_t = schema.subscriptions
     subs = loaders.load_table(
