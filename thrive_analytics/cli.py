@@ -147,6 +147,7 @@ def demo(db_url, orgs, clients, days, seed, end_date, hourly_days) -> None:
 
     from .demo import generate_demo
     from .warehouse import upgrade
+    from .warehouse.bulk import BULK_TABLES, deferred_indexes
 
     warehouse = open_warehouse(db_url, check_schema=False)
     upgrade(warehouse.engine)
@@ -167,7 +168,7 @@ def demo(db_url, orgs, clients, days, seed, end_date, hourly_days) -> None:
             elapsed = max(time.perf_counter() - started, 1e-9)
             progress.update(task, description=step, rows=rows, rate=rows / elapsed)
 
-        with warehouse.system() as conn:
+        with warehouse.system() as conn, deferred_indexes(conn, BULK_TABLES):
             summary = generate_demo(
                 conn,
                 orgs=orgs,
