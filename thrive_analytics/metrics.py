@@ -129,7 +129,7 @@ class AggregateMetrics:
 def aggregate_metrics(daily: pd.DataFrame, content: pd.DataFrame, client_ids) -> AggregateMetrics:
     """Portfolio totals for one period: ``daily`` and ``content`` already cut to the period."""
     require_columns(daily, DAILY_COLUMNS, "daily")
-    require_columns(content, CONTENT_COLUMNS, "content")
+    require_columns(content, ("status",), "content")  # only counted here
     impressions = int(daily["impressions"].sum())
     engaged = int(engagements(daily).sum())
     clicks = int(daily["clicks"].sum())

@@ -54,9 +54,11 @@ def client_frame(session: TenantSession, period: m.Period, client_ids=None) -> t
         session, [period.previous_start, period.previous_end, period.start, period.end], ids
     )
     content = loaders.load_content(session, period.start, period.end, ids)
-    content_prev = loaders.load_content(session, period.previous_start, period.previous_end, ids)
+    content_prev = loaders.load_content(
+        session, period.previous_start, period.previous_end, ids, with_metrics=False
+    )
     posts = m.content_metrics(content)
-    posts_prev = m.content_metrics(content_prev)
+    published_prev = content_prev.loc[content_prev["status"] == "published"].groupby("client_id").size()
     pivot = current.assign(e=m.engagements(current)).pivot_table(
         index="client_id", columns="metric_date", values="e"
     )
@@ -87,9 +89,7 @@ def client_frame(session: TenantSession, period: m.Period, client_ids=None) -> t
         followers, period.previous_start, period.previous_end
     ).reindex(frame.index)
     frame["published_posts"] = posts["published_content"].reindex(frame.index).fillna(0).astype("int64")
-    frame["previous_published_posts"] = (
-        posts_prev["published_content"].reindex(frame.index).fillna(0).astype("int64")
-    )
+    frame["previous_published_posts"] = published_prev.reindex(frame.index).fillna(0).astype("int64")
     frame["engagement_per_post"] = posts["engagement_per_post"].reindex(frame.index)
     frame["consistency"] = m.consistency(current).reindex(frame.index)
     frame["trend_direction"] = trends["direction"].reindex(frame.index).fillna("stable")

@@ -78,9 +78,15 @@ def load_followers(session: TenantSession, days: list[dt.date], client_ids=None)
 
 
 def load_content(
-    session: TenantSession, start: dt.date, end: dt.date, client_ids=None, *, titles: bool = False
+    session: TenantSession,
+    start: dt.date,
+    end: dt.date,
+    client_ids=None,
+    *,
+    titles: bool = False,
+    with_metrics: bool = True,
 ) -> pd.DataFrame:
-    """Content of the period with each item's metric totals.
+    """Content of the period with each item's metric totals (``with_metrics=False``: the items only).
 
     Published items count in the period they were published; scheduled items in the period they are
     scheduled for; drafts (undated) are the current drafts and count in every period.
@@ -106,6 +112,8 @@ def load_content(
     )
     if client_ids is not None:
         posts = posts.where(items.c.client_id.in_([int(c) for c in client_ids]))
+    if not with_metrics:
+        return _typed(session.frame(posts, raw=True))
     posts = posts.subquery("posts")
     # A post's metrics arrive over the days after it is published: look a week past the period's end.
     sums = session.select(metrics.c.content_id, *_metric_sums(metrics)).where(
