@@ -63,6 +63,7 @@ import pandas as pd
 from .exceptions import DataValidationError
 from .rankings import _JsonMixin, _normalise_weights, _py, _require, _to_float, _unique_ids
 from .stats import trend
+from .warehouse.schema import REVENUE_STREAMS
 
 __all__ = [
     "DEFAULT_HEALTH_WEIGHTS",
@@ -155,13 +156,6 @@ DEFAULT_HEALTH_WEIGHTS: Mapping[str, float] = MappingProxyType(
 COMPONENTS = tuple(DEFAULT_HEALTH_WEIGHTS)
 DEFAULT_TIER_FEES: Mapping[str, float] = MappingProxyType(
     {"basic": 600.0, "professional": 1500.0, "enterprise": 3500.0}
-)
-REVENUE_STREAMS = (
-    "subscription",
-    "marketplace_commission",
-    "white_label",
-    "performance_bonus",
-    "additional_services",
 )
 STREAM_NAMES = {
     "marketplace_commission": "marketplace boosts",

@@ -53,3 +53,10 @@ def jsonable(value: Any) -> Any:
     if value is pd.NA or value is pd.NaT:
         return None
     return value
+
+
+class JsonResult:
+    """Mixin for result dataclasses: ``to_dict()`` is :func:`jsonable` of the instance."""
+
+    def to_dict(self) -> dict:
+        return jsonable(self)

@@ -15,9 +15,10 @@ import pandas as pd
 
 from .. import metrics as m
 from ..anomaly import build_alerts
+from ..results import JsonResult
 from ..warehouse import TenantSession
 from . import loaders
-from .common import jsonable, resolve_period
+from .common import resolve_period
 
 HISTORY_DAYS = 84  # 12 weeks: the detector needs 8 weeks of same-weekday history before it scores a day
 ALERT_METRICS = ("engagements", "impressions", "clicks", "net_followers")
@@ -26,13 +27,10 @@ PORTFOLIO_SHARE = 0.05  # a portfolio-wide alert needs at least 5 % of the clien
 
 
 @dataclass
-class AlertsAnswer:
+class AlertsAnswer(JsonResult):
     organization_id: int
     period: dict
     alerts: list
-
-    def to_dict(self) -> dict:
-        return jsonable({k: getattr(self, k) for k in self.__dataclass_fields__})
 
 
 def alert_series(daily: pd.DataFrame, names: dict) -> pd.DataFrame:

@@ -15,8 +15,9 @@ import pandas as pd
 
 from .. import metrics as m
 from ..exceptions import DataValidationError
+from ..results import JsonResult
 from ..warehouse import Scope, Warehouse, schema
-from .common import jsonable, resolve_period
+from .common import resolve_period
 from .cross_client import client_frame
 
 MIN_COHORT = 5
@@ -30,16 +31,13 @@ BENCHMARK_METRICS = (
 
 
 @dataclass
-class IndustryBenchmarks:
+class IndustryBenchmarks(JsonResult):
     organization_id: int
     period: dict
     industry: str | None
     client_size: str | None
     min_cohort: int
     cohorts: list[dict]
-
-    def to_dict(self) -> dict:
-        return jsonable({k: getattr(self, k) for k in self.__dataclass_fields__})
 
 
 def industry_benchmarks(

@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 
 from .. import metrics as m
+from ..results import JsonResult
 from ..warehouse import TenantSession
 from . import loaders
-from .common import jsonable, resolve_period
+from .common import resolve_period
 from .cross_client import client_frame
 
 PEER_METRICS = (
@@ -25,7 +26,7 @@ MIN_PEERS = 5
 
 
 @dataclass
-class ClientAnalytics:
+class ClientAnalytics(JsonResult):
     organization_id: int
     period: dict
     client: dict
@@ -36,9 +37,6 @@ class ClientAnalytics:
     recommendations: list[dict]
     competitor_comparison: dict | None = None
     forecasts: dict | None = None
-
-    def to_dict(self) -> dict:
-        return jsonable({k: getattr(self, k) for k in self.__dataclass_fields__})
 
 
 def client_analytics(

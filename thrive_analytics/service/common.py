@@ -1,13 +1,12 @@
-"""Shared pieces of the service layer: the period an answer covers (and the JSON converter, re-exported)."""
+"""Shared pieces of the service layer: the period an answer covers."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from ..metrics import Period, period_for
-from ..results import jsonable
 
-__all__ = ["jsonable", "resolve_period"]
+__all__ = ["resolve_period"]
 
 
 def resolve_period(time_range: str, end: dt.date | None) -> Period:

@@ -9,9 +9,11 @@ import numpy as np
 
 from .. import metrics as m
 from ..exceptions import DataValidationError
+from ..insights import TEST_NAMES
+from ..results import JsonResult
 from ..stats import compare_groups
 from ..warehouse import TenantSession
-from .common import jsonable, resolve_period
+from .common import resolve_period
 from .cross_client import client_frame
 
 COMPARABLE = {
@@ -23,28 +25,14 @@ COMPARABLE = {
 }
 
 
-TEST_NAMES = {
-    "welch_anova": "Welch's ANOVA",
-    "one_way_anova": "one-way ANOVA",
-    "anova": "one-way ANOVA",
-    "kruskal_wallis": "Kruskal–Wallis test",
-    "welch_t_test": "Welch's t-test",
-    "student_t_test": "Student's t-test",
-    "mann_whitney_u": "Mann–Whitney U test",
-}
-
-
 @dataclass
-class ClientComparison:
+class ClientComparison(JsonResult):
     organization_id: int
     period: dict
     metric: str
     comparison_data: list[dict]
     statistical_analysis: dict
     insights: list[str]
-
-    def to_dict(self) -> dict:
-        return jsonable({k: getattr(self, k) for k in self.__dataclass_fields__})
 
 
 def compare_clients(

@@ -10,13 +10,14 @@ import numpy as np
 import pandas as pd
 
 from .. import metrics as m
+from ..results import JsonResult
 from ..warehouse import TenantSession, schema
 from . import loaders
-from .common import jsonable, resolve_period
+from .common import resolve_period
 
 
 @dataclass
-class CrossClientAnalytics:
+class CrossClientAnalytics(JsonResult):
     organization_id: int
     period: dict
     aggregate_metrics: dict
@@ -29,9 +30,6 @@ class CrossClientAnalytics:
     statistical_analysis: dict
     insights: list = field(default_factory=list)
     trends: list[dict] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return jsonable({k: getattr(self, k) for k in self.__dataclass_fields__})
 
 
 def active_clients(clients: pd.DataFrame, start: dt.date, end: dt.date) -> pd.DataFrame:

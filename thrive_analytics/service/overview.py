@@ -9,13 +9,14 @@ from decimal import Decimal
 import pandas as pd
 
 from .. import metrics as m
+from ..results import JsonResult
 from ..warehouse import TenantSession, schema
 from . import loaders
-from .common import jsonable, resolve_period
+from .common import resolve_period
 
 
 @dataclass
-class ServiceProviderOverview:
+class ServiceProviderOverview(JsonResult):
     organization_id: int
     organization_name: str
     period: dict
@@ -29,9 +30,6 @@ class ServiceProviderOverview:
     team_utilization: float | None
     avg_client_satisfaction: float | None
     growth_metrics: dict
-
-    def to_dict(self) -> dict:
-        return jsonable({k: getattr(self, k) for k in self.__dataclass_fields__})
 
 
 def _active_on(clients: pd.DataFrame, day: dt.date) -> pd.Series:

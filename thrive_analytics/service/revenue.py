@@ -12,23 +12,20 @@ from typing import Any
 
 from ..exceptions import DataValidationError
 from ..metrics import TIME_RANGES
+from ..results import JsonResult
 from ..revenue import RevenueInputs, revenue_analytics
 from ..warehouse import TenantSession, schema
 from . import loaders
-from .common import jsonable
 
 MONTHS = {"7d": 1, "30d": 1, "90d": 3, "1y": 12}
 
 
 @dataclass
-class RevenueAnswer:
+class RevenueAnswer(JsonResult):
     organization_id: int
     period: dict
     analytics: Any
     churn_risk: list[dict]
-
-    def to_dict(self) -> dict:
-        return jsonable({k: getattr(self, k) for k in self.__dataclass_fields__})
 
 
 def month_window(time_range: str, end: dt.date | None) -> tuple[dt.date, dt.date]:
