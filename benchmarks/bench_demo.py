@@ -23,7 +23,6 @@ from sqlalchemy import insert, select
 
 from thrive_analytics.demo import generate_demo
 from thrive_analytics.warehouse import make_engine, schema, upgrade
-from thrive_analytics.warehouse.bulk import BULK_TABLES, deferred_indexes
 
 TARGET_ROWS_PER_SECOND = 200_000
 END = dt.date(2026, 10, 31)
@@ -53,7 +52,7 @@ def main() -> int:
         folder = Path(tmp)
         engine = fresh_engine(folder, "demo.sqlite")
         started = time.perf_counter()
-        with engine.begin() as conn, deferred_indexes(conn, BULK_TABLES):
+        with engine.begin() as conn:
             summary = generate_demo(
                 conn,
                 orgs=1,

@@ -239,15 +239,12 @@ def test_check_constrained_invariants(warehouse, client_frame):
             ).all()
         )
     assert set(statuses) == {"published", "scheduled", "draft"}
-    assert statuses["published"] > 10 * (statuses["scheduled"] + statuses["draft"]) / 2
+    assert statuses["published"] > 5 * (statuses["scheduled"] + statuses["draft"])
     assert scheduled_ok == 1
     assert viewers > 0
     assert {float(x) for x in nets[1].split(",")} == {45.0}
     assert {float(x) for x in nets[0].split(",")} == {30.0}
-    assert set(client_frame["status"]) == {"active", "churned", "paused"} or set(client_frame["status"]) == {
-        "active",
-        "churned",
-    }
+    assert {"active", "churned"} <= set(client_frame["status"]) <= {"active", "churned", "paused"}
     assert client_frame["client_type"].nunique() == 4
     assert client_frame.groupby("org_id")["slug"].apply(lambda s: s.is_unique).all()
 
@@ -507,10 +504,8 @@ def test_hourly_rows_sum_to_daily(tmp_path):
 
 
 @pytest.mark.postgres
-def test_postgres_gets_the_same_data(warehouse):
-    url = os.environ.get("THRIVE_TEST_POSTGRES_URL")
-    if not url:
-        pytest.skip("THRIVE_TEST_POSTGRES_URL is not set")
+def test_postgres_gets_the_same_data(warehouse, postgres_server_url):
+    url = postgres_server_url  # a fresh database; unreachable in CI is a failure (tests/conftest.py)
     lite, summary = warehouse
     engine = sa.create_engine(url)
     try:
@@ -539,3 +534,58 @@ def test_postgres_gets_the_same_data(warehouse):
             tx.rollback()
     finally:
         engine.dispose()
+
+
+def test_sqlite_bulk_mode_restores_everything(tmp_path, monkeypatch):
+    """On SQLite the generator loads with CHECKs off and some indexes dropped, for speed: it must verify the
+    CHECKs itself, rebuild the indexes and restore the pragmas -- also when it fails."""
+    from thrive_analytics.demo import generator
+    from thrive_analytics.exceptions import DataValidationError
+
+    engine = make_engine(tmp_path / "checks.sqlite")
+
+    def state(conn):
+        pragmas = [
+            conn.exec_driver_sql(f"PRAGMA {p}").scalar() for p in ("cache_size", "ignore_check_constraints")
+        ]
+        indexes = sorted(
+            conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index'").scalars()
+        )
+        return pragmas, indexes
+
+    with engine.connect() as conn:
+        initial = state(conn)
+    assert initial[0][1] == 0 and "ix_account_metrics_daily_client_date" in initial[1]
+    with engine.begin() as conn:
+        generate_demo(conn, orgs=1, clients=3, days=20, seed=SEED, end_date=END)
+        assert state(conn) == initial
+        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+
+    real = generator._OrgBuilder._surveys
+
+    def broken_surveys(self):
+        frame = real(self)
+        frame.loc[frame.index[:1], "csat"] = 9
+        return frame
+
+    def failing_surveys(self):
+        raise RuntimeError("boom")
+
+    cases = ((broken_surveys, DataValidationError, "surveys"), (failing_surveys, RuntimeError, "boom"))
+    for k, (patch, error, match) in enumerate(cases):
+        monkeypatch.setattr(generator._OrgBuilder, "_surveys", patch)
+        for target in (
+            engine,
+            make_engine(tmp_path / f"empty{k}.sqlite"),
+        ):  # replacing, and into empty tables
+            with pytest.raises(error, match=match), target.begin() as conn:
+                generate_demo(conn, orgs=1, clients=3, days=200, seed=SEED, end_date=END)
+            with target.connect() as conn:  # the failed call was rolled back entirely
+                assert state(conn) == initial
+                assert (conn.exec_driver_sql("SELECT MAX(csat) FROM surveys").scalar() or 0) <= 5
+                assert conn.exec_driver_sql("SELECT COUNT(*) FROM clients").scalar() == (
+                    3 if target is engine else 0
+                )
+            if target is not engine:
+                target.dispose()
+    engine.dispose()

@@ -147,7 +147,6 @@ def demo(db_url, orgs, clients, days, seed, end_date, hourly_days) -> None:
 
     from .demo import generate_demo
     from .warehouse import upgrade
-    from .warehouse.bulk import BULK_TABLES, deferred_indexes
 
     warehouse = open_warehouse(db_url, check_schema=False)
     upgrade(warehouse.engine)
@@ -168,7 +167,7 @@ def demo(db_url, orgs, clients, days, seed, end_date, hourly_days) -> None:
             elapsed = max(time.perf_counter() - started, 1e-9)
             progress.update(task, description=step, rows=rows, rate=rows / elapsed)
 
-        with warehouse.system() as conn, deferred_indexes(conn, BULK_TABLES):
+        with warehouse.system() as conn:
             summary = generate_demo(
                 conn,
                 orgs=orgs,

@@ -144,23 +144,3 @@ def test_money_is_never_a_float(migrated_engine):
     assert amounts == [Decimal("19.99"), Decimal("0.01"), Decimal("100.00")]  # half-even rounding to cents
     assert all(isinstance(a, Decimal) for a in amounts)
     assert total == Decimal("120.00")
-
-
-def test_deferred_indexes_are_rebuilt_and_restored_on_failure(migrated_engine):
-    import sqlalchemy as sa
-
-    from thrive_analytics.warehouse.bulk import BULK_TABLES, deferred_indexes
-
-    def names():
-        inspector = sa.inspect(migrated_engine)
-        return {i["name"] for t in BULK_TABLES for i in inspector.get_indexes(t.name)}
-
-    before = names()
-    assert "ix_account_metrics_daily_org_date_cover" in before
-    with migrated_engine.begin() as conn, deferred_indexes(conn, BULK_TABLES):
-        dropped = {i["name"] for t in BULK_TABLES for i in sa.inspect(conn).get_indexes(t.name)}
-        assert not dropped & before
-    assert names() == before
-    with pytest.raises(RuntimeError), migrated_engine.begin() as conn, deferred_indexes(conn, BULK_TABLES):
-        raise RuntimeError("load failed")
-    assert names() == before

@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -21,18 +19,7 @@ from sqlalchemy import Boolean, Connection, Date, DateTime, Table
 from sqlalchemy.types import JSON
 
 from ..exceptions import DataValidationError
-from . import schema
 from .types import Fixed
-
-# The tables a demo or backfill load writes millions of rows into: their secondary indexes are built after.
-BULK_TABLES = [
-    schema.account_metrics_daily,
-    schema.account_metrics_hourly,
-    schema.content_metrics,
-    schema.content_items,
-    schema.communications,
-    schema.time_entries,
-]
 
 _SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 
@@ -156,19 +143,3 @@ def reset_sequences(conn: Connection, tables: list[Table]) -> None:
                 f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                 f'GREATEST((SELECT COALESCE(MAX(id), 0) FROM "{table.name}"), 1))'
             )
-
-
-@contextmanager
-def deferred_indexes(conn: Connection, tables: list[Table]) -> Iterator[None]:
-    """Drop the secondary (non-unique) indexes of ``tables`` for a bulk load and build them again after it.
-
-    Building an index once over sorted data is cheaper than updating it for every inserted row. Runs in the
-    caller's transaction: if the load fails, the rollback restores the indexes too (SQLite and PostgreSQL
-    both have transactional DDL).
-    """
-    indexes = [index for table in tables for index in table.indexes if not index.unique]
-    for index in indexes:
-        index.drop(conn, checkfirst=True)
-    yield
-    for index in indexes:
-        index.create(conn, checkfirst=True)
