@@ -114,18 +114,19 @@ def load_content(
         posts = posts.where(items.c.client_id.in_([int(c) for c in client_ids]))
     if not with_metrics:
         return _typed(session.frame(posts, raw=True))
-    posts = posts.subquery("posts")
-    # A post's metrics arrive over the days after it is published: look a week past the period's end.
+    items_frame = _typed(session.frame(posts, raw=True))
+    # A post's metrics arrive over the days after it is published: look a week past the period's end. Two
+    # indexed reads joined in pandas are several times faster in SQLite than an outer join of subqueries.
     sums = session.select(metrics.c.content_id, *_metric_sums(metrics)).where(
         metrics.c.metric_date.between(start, end + dt.timedelta(days=7))
     )
     if client_ids is not None:
         sums = sums.where(metrics.c.client_id.in_([int(c) for c in client_ids]))
-    sums = sums.group_by(metrics.c.content_id).subquery("sums")
-    stmt = session.select(*posts.c, *[func.coalesce(sums.c[m], 0).label(m) for m in METRICS]).select_from(
-        posts.outerjoin(sums, sums.c.content_id == posts.c.content_id)
-    )
-    return _typed(session.frame(stmt, raw=True))
+    totals = _typed(session.frame(sums.group_by(metrics.c.content_id), raw=True)).set_index("content_id")
+    joined = items_frame.join(totals, on="content_id")
+    for column in METRICS:
+        joined[column] = joined[column].fillna(0).astype("int64")
+    return joined
 
 
 def load_table(session: TenantSession, table, *where, columns=None) -> pd.DataFrame:

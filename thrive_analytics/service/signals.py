@@ -12,6 +12,8 @@ from ..metrics import Period
 from ..warehouse import TenantSession, schema
 from . import loaders
 
+FEW_CLIENTS = 50
+
 
 def nps_score(ratings: pd.Series) -> float | None:
     """Net promoter score of 0–10 ratings: % promoters (9–10) − % detractors (0–6), from −100 to 100."""
@@ -26,32 +28,38 @@ def health_signals(session: TenantSession, frame: pd.DataFrame, period: Period) 
 
     * billing: invoices due by the end of the period and still unpaid then (overdue), and the mean days
       late of invoices paid in the last 90 days (early payment counts as 0);
-    * communication: days from the last message either way to the end of the period; median hours the
-      agency took to answer the client's messages in the last 90 days;
+    * communication: days from the last message either way (within the last 365 days) to the end of the
+      period; median hours the agency took to answer the client's messages in the last 90 days;
     * satisfaction: latest CSAT; NPS from the client's ratings in the last 365 days;
     * contract: current monthly fee, tenure in months, revenue streams bought in the last 365 days.
     """
-    ids = frame.index.tolist()
+    # The reads cover the whole organisation (one scan each, no long IN lists); results are aligned to
+    # ``frame``'s clients below.
     end = period.end
+    few = len(frame) <= FEW_CLIENTS  # a handful of clients: filter in SQL; a portfolio: one scan each
+
+    def mine(column) -> list:
+        return [column.in_([int(c) for c in frame.index])] if few else []
+
     since_90, since_365 = end - dt.timedelta(days=89), end - dt.timedelta(days=364)
     inv = schema.invoices
     unpaid = (inv.c.paid_on.is_(None)) | (inv.c.paid_on > end)
     overdue = session.frame(
         session.select(inv.c.client_id, func.count().label("n"))
-        .where(inv.c.client_id.in_(ids), inv.c.status != "void", inv.c.due_on < end, unpaid)
+        .where(*mine(inv.c.client_id), inv.c.status != "void", inv.c.due_on < end, unpaid)
         .group_by(inv.c.client_id)
     )
     paid = loaders.load_table(
         session,
         inv,
-        inv.c.client_id.in_(ids),
+        *mine(inv.c.client_id),
         inv.c.paid_on.between(since_90, end),
         columns=["client_id", "due_on", "paid_on"],
     )
     late_days = (pd.to_datetime(paid["paid_on"]) - pd.to_datetime(paid["due_on"])).dt.days.clip(lower=0)
     bought = session.frame(
         session.select(inv.c.client_id, inv.c.stream)
-        .where(inv.c.client_id.in_(ids), inv.c.status != "void", inv.c.issued_on.between(since_365, end))
+        .where(*mine(inv.c.client_id), inv.c.status != "void", inv.c.issued_on.between(since_365, end))
         .distinct()
     )
     streams = bought.sort_values("stream").groupby("client_id")["stream"].agg(list)
@@ -60,7 +68,11 @@ def health_signals(session: TenantSession, frame: pd.DataFrame, period: Period) 
     day_after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min)
     last = session.frame(
         session.select(comms_t.c.client_id, func.max(comms_t.c.sent_at).label("last"))
-        .where(comms_t.c.client_id.in_(ids), comms_t.c.sent_at < day_after)
+        .where(
+            *mine(comms_t.c.client_id),
+            comms_t.c.sent_at >= dt.datetime.combine(since_365, dt.time.min),
+            comms_t.c.sent_at < day_after,
+        )
         .group_by(comms_t.c.client_id)
     )
     last_contact = (
@@ -71,7 +83,7 @@ def health_signals(session: TenantSession, frame: pd.DataFrame, period: Period) 
     inbound = loaders.load_table(
         session,
         comms_t,
-        comms_t.c.client_id.in_(ids),
+        *mine(comms_t.c.client_id),
         comms_t.c.direction == "inbound",
         comms_t.c.sent_at >= dt.datetime.combine(since_90, dt.time.min),
         comms_t.c.sent_at < day_after,
@@ -85,7 +97,7 @@ def health_signals(session: TenantSession, frame: pd.DataFrame, period: Period) 
     surveys = loaders.load_table(
         session,
         surveys_t,
-        surveys_t.c.client_id.in_(ids),
+        *mine(surveys_t.c.client_id),
         surveys_t.c.survey_date.between(since_365, end),
         columns=["client_id", "nps"],
     )
@@ -103,17 +115,18 @@ def health_signals(session: TenantSession, frame: pd.DataFrame, period: Period) 
     subs = loaders.load_table(
         session,
         subs_t,
-        subs_t.c.client_id.in_(ids),
+        *mine(subs_t.c.client_id),
         subs_t.c.start_date <= end,
         columns=["client_id", "monthly_fee", "start_date", "end_date"],
     )
     active = subs.loc[subs["end_date"].isna() | (subs["end_date"] >= end)].sort_values("start_date")
     fee = active.groupby("client_id")["monthly_fee"].last().map(float)
-    accounts = loaders.load_table(session, schema.platform_accounts, columns=["client_id"])
+    accounts = loaders.load_table(
+        session, schema.platform_accounts, *mine(schema.platform_accounts.c.client_id), columns=["client_id"]
+    )
     platforms = accounts.groupby("client_id").size()
 
-    clients = loaders.load_clients(session, ids).set_index("id")
-    tenure = (pd.Timestamp(end) - pd.to_datetime(clients["start_date"])).dt.days / 30.4375
+    tenure = (pd.Timestamp(end) - pd.to_datetime(frame["start_date"])).dt.days / 30.4375
     signals = pd.DataFrame(index=frame.index)
     signals["client_id"] = frame["client_id"]
     signals["client_name"] = frame["client_name"]
