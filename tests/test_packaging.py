@@ -1,0 +1,43 @@
+"""The project's own files describe one installable package: extras, console script, conda environment."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_extras_and_console_script():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras = project["optional-dependencies"]
+    assert {"reports", "dashboards", "dask", "postgres", "dev", "all"} <= set(extras)
+    assert project["scripts"]["thrive"] == "thrive_analytics.cli:main"
+    everything = " ".join(extras["all"])
+    for extra in ("reports", "dashboards", "dask", "postgres", "dev"):
+        assert extra in everything, f"the 'all' extra misses {extra}"
+
+
+def test_conda_environment_installs_the_package_with_every_extra():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
+    assert "-e .[all]" in pip
+    assert any(str(d).startswith("python=3.11") for d in env["dependencies"])
+
+
+def test_top_level_layout():
+    for name in (
+        "notebooks",
+        "report_templates",
+        "thrive_analytics",
+        "pipelines",
+        "tests",
+        "benchmarks",
+        ".ci/run",
+        "environment.yml",
+        "pyproject.toml",
+        "README.md",
+    ):
+        assert (ROOT / name).exists(), name
