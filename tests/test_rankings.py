@@ -407,28 +407,3 @@ def test_arguments_must_be_dataframes():
 def test_non_numbers_are_named_in_the_message():
     with pytest.raises(DataValidationError, match=r"column 'revenue' must hold numbers .* got \{'x': 1\}"):
         rank_clients(frame(**{**FOUR, "revenue": [None, {"x": 1}, 1.0, 2.0]}))
-
-
-def test_json_conversion_of_odd_values():
-    from types import MappingProxyType
-
-    from thrive_analytics.rankings import _jsonify
-
-    value = {
-        "numpy": np.float64(0.5),
-        "nan": np.float64("nan"),
-        "decimal_nan": Decimal("NaN"),
-        "decimal": Decimal("12.30"),
-        "mapping": MappingProxyType({"a": float("inf")}),
-        "when": pd.Timestamp("2026-06-30"),
-        1: (np.int64(3), None),
-    }
-    assert _jsonify(value) == {
-        "numpy": 0.5,
-        "nan": None,
-        "decimal_nan": None,
-        "decimal": 12.3,
-        "mapping": {"a": None},
-        "when": "2026-06-30T00:00:00",
-        "1": [3, None],
-    }

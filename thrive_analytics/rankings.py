@@ -76,7 +76,7 @@ import numpy as np
 import pandas as pd
 
 from .exceptions import DataValidationError
-from .stats import _json_safe
+from .results import JsonResult
 
 __all__ = [
     "DEFAULT_WEIGHTS",
@@ -150,40 +150,7 @@ Trend = Literal["improving", "declining", "stable"]
 # ---------------------------------------------------------------------------------------------------------------
 # JSON and validation helpers (health.py uses them too)
 # ---------------------------------------------------------------------------------------------------------------
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _jsonify(value: Any) -> Any:
-    """``value`` as JSON-native data: dataclasses as dicts, Decimal as float, NaN/inf as None, tuples as lists.
-
-    One pass without the deep copy of :func:`dataclasses.asdict` (a 500-client ranking has 12,000 indicators).
-    Anything else unusual goes through :func:`thrive_analytics.stats._json_safe`.
-    """
-    kind = type(value)
-    if value is None or kind is str or kind is int or kind is bool:
-        return value
-    if kind is float:
-        return value if math.isfinite(value) else None
-    if kind is tuple or kind is list:
-        return [_jsonify(v) for v in value]
-    if kind is dict:
-        return {str(_jsonify(k)): _jsonify(v) for k, v in value.items()}
-    names = _FIELDS.get(kind)
-    if names is None and dataclasses.is_dataclass(value):
-        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
-    if names is not None:
-        return {n: _jsonify(getattr(value, n)) for n in names}
-    if isinstance(value, Decimal):
-        return float(value) if value.is_finite() else None
-    if isinstance(value, Mapping):
-        return _jsonify(dict(value))
-    return _json_safe(value)
-
-
-class _JsonMixin:
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: Decimal as float, no NaN or infinity (missing values are None)."""
-        return _jsonify(self)
+_JsonMixin = JsonResult  # the package's one JSON converter (thrive_analytics.results)
 
 
 def _py(value: Any) -> Any:

@@ -3,7 +3,8 @@
 ``jsonable(value)`` walks dataclasses, mappings, sequences, DataFrames and Series without copying them
 (``dataclasses.asdict`` deep-copies, which costs more than computing a 500-client answer) and returns plain
 Python: NaN and infinity become None, Decimal money becomes a float rounded to cents, numpy scalars become
-Python numbers, dates become ISO strings. ``json.dumps(jsonable(x), allow_nan=False)`` always works.
+Python numbers, dates become ISO strings, anything else its ``str``; dataclass fields with metadata
+``{"json": False}`` (:data:`HIDDEN`) are left out. ``json.dumps(jsonable(x), allow_nan=False)`` always works.
 """
 
 from __future__ import annotations
@@ -11,11 +12,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-from decimal import Decimal
+from collections.abc import Mapping
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+CENT = Decimal("0.01")
+HIDDEN = {"json": False}  # dataclass field metadata: not part of the JSON form (models, frames)
 
 
 def jsonable(value: Any) -> Any:
@@ -30,9 +35,13 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple | set | frozenset):
         return [jsonable(v) for v in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Decimal):
-        return round(float(value), 2) if value.is_finite() else None
+        return {
+            f.name: jsonable(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.metadata.get("json", True)  # HIDDEN fields (fitted models, frames) stay out
+        }
+    if isinstance(value, Decimal):  # money: rounded half-even to cents in Decimal, then a float
+        return float(value.quantize(CENT, ROUND_HALF_EVEN)) if value.is_finite() else None
     if isinstance(value, np.bool_):
         return bool(value)
     if isinstance(value, np.integer):
@@ -46,13 +55,17 @@ def jsonable(value: Any) -> Any:
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, np.ndarray):
         return [jsonable(v) for v in value.tolist()]
+    if value is pd.NA or value is pd.NaT:  # before the date checks: NaT is a datetime
+        return None
     if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.isoformat()
+        return value.isoformat()
     if isinstance(value, dt.date | dt.datetime | dt.time):
         return value.isoformat()
     if value is pd.NA or value is pd.NaT:
         return None
-    return value
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    return str(value)
 
 
 class JsonResult:

@@ -88,10 +88,8 @@ Definitions (each used everywhere in this module)
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import math
-from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
@@ -101,8 +99,9 @@ import numpy as np
 import pandas as pd
 
 from .exceptions import DataValidationError, ThriveError, require
+from .results import HIDDEN, JsonResult, jsonable
 from .retention import SBGModel
-from .stats import _json_safe, _label, trend
+from .stats import _label, trend
 
 _optimize = require("scipy.optimize", "analytics")
 _special = require("scipy.special", "analytics")
@@ -168,30 +167,11 @@ _LOG_BOUND = 15.0  # as in retention.py: beyond |log alpha|, |log beta| = 15 the
 # ---------------------------------------------------------------------------------------------------------------
 # JSON-safe results
 # ---------------------------------------------------------------------------------------------------------------
-def _jsonable(value: Any) -> Any:
-    """``value`` ready for ``json.dumps(allow_nan=False)``: Decimal money -> float rounded to cents."""
-    if isinstance(value, Decimal):
-        return float(value.quantize(CENT, ROUND_HALF_EVEN)) if value.is_finite() else None
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: _jsonable(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if f.metadata.get("json", True)
-        }
-    if isinstance(value, Mapping):
-        return {str(_label(k)): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return _json_safe(value)
+_jsonable = jsonable  # the package's one JSON converter (thrive_analytics.results)
+_Result = JsonResult
 
 
-class _Result:
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: money as floats rounded to cents, dates as ISO strings, no NaN or infinity."""
-        return _jsonable(self)
-
-
-_HIDDEN = {"json": False}  # dataclass field metadata: left out of to_dict (models, frames)
+_HIDDEN = HIDDEN
 
 
 # ---------------------------------------------------------------------------------------------------------------

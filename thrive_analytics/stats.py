@@ -51,6 +51,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from .exceptions import DataValidationError
+from .results import JsonResult, jsonable
 
 __all__ = [
     "CorrelationPair",
@@ -83,25 +84,7 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 # ---------------------------------------------------------------------------------------------------------------
 # JSON safety and validation helpers (shared with anomaly.py)
 # ---------------------------------------------------------------------------------------------------------------
-def _json_safe(value: Any) -> Any:
-    """``value`` with NaN/inf -> None, numpy scalars -> Python, dates -> ISO strings, tuples -> lists."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return _json_safe(dataclasses.asdict(value))
-    if isinstance(value, dict):
-        return {str(_json_safe(k)): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, pd.Timestamp | dt.datetime | dt.date):
-        return value.isoformat()
-    if value is None or isinstance(value, str | int | bool):
-        return value
-    if value is pd.NaT or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    return str(value)
+_json_safe = jsonable  # the package's one JSON converter (thrive_analytics.results)
 
 
 def _num(x: Any) -> float | None:
@@ -188,10 +171,7 @@ def _adjust(pvalues: Sequence[float | None], method: str) -> list[float | None]:
     return out
 
 
-class _JsonMixin:
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: no NaN or infinity, dates as ISO strings."""
-        return _json_safe(dataclasses.asdict(self))  # type: ignore[call-overload]
+_JsonMixin = JsonResult
 
 
 # ---------------------------------------------------------------------------------------------------------------
