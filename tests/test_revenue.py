@@ -917,3 +917,35 @@ def test_speed_500_clients_two_years():
     print(f"validation + every revenue result + to_dict: {best * 1000:.0f} ms (budget 300 ms)")
     assert result.revenue_metrics.total_revenue > 0 and result.ltv_model.fitted
     assert best < 1.0  # the budget is 300 ms; a loaded CI machine gets headroom
+
+
+def test_recognized_revenue_spreads_invoices_over_their_service_days():
+    from thrive_analytics.revenue import recognized_revenue
+
+    invoices = pd.DataFrame(
+        {
+            "period_start": [
+                dt.date(2026, 5, 1),
+                dt.date(2026, 6, 1),
+                dt.date(2026, 6, 10),
+                dt.date(2026, 6, 1),
+            ],
+            "period_end": [
+                dt.date(2026, 5, 31),
+                dt.date(2026, 6, 30),
+                dt.date(2026, 6, 10),
+                dt.date(2026, 6, 30),
+            ],
+            "amount": [Decimal("310.00"), Decimal("300.00"), Decimal("99.99"), Decimal("1000.00")],
+            "status": ["paid", "open", "paid", "void"],
+        }
+    )
+    # 17 May to 15 June: 15/31 of May's 310.00 = 150.00; 15/30 of June's 300.00 = 150.00; the one-day
+    # invoice of 10 June in full; the void invoice not at all.
+    assert recognized_revenue(invoices, dt.date(2026, 5, 17), dt.date(2026, 6, 15)) == Decimal("399.99")
+    # A share that is not a whole number of cents rounds half-even: 7/31 of 310.00 = 70.00, 1/30 of 300 = 10.
+    assert recognized_revenue(invoices, dt.date(2026, 5, 25), dt.date(2026, 6, 1)) == Decimal("80.00")
+    assert recognized_revenue(invoices.iloc[:0], dt.date(2026, 5, 1), dt.date(2026, 5, 31)) == Decimal("0.00")
+    bad = invoices.assign(period_end=[dt.date(2026, 4, 1)] * 4)
+    with pytest.raises(DataValidationError, match="period_end is before period_start"):
+        recognized_revenue(bad, dt.date(2026, 5, 1), dt.date(2026, 5, 31))

@@ -191,7 +191,7 @@ def benchmarks(org, time_range, end, as_json, db_url, industry, client_size) -> 
 @_common
 @click.option("--forecast/--no-forecast", default=False, help="Add 3-month forecasts per revenue stream.")
 def revenue(org, time_range, end, as_json, db_url, forecast) -> None:
-    """Revenue streams, MRR/ARR, churn, retention, LTV and profitability over whole months."""
+    """Revenue streams, MRR/ARR, churn, retention, LTV and profitability."""
     from .cli import open_warehouse
     from .service import revenue as run
 

@@ -11,7 +11,8 @@ Input frames (extra columns are ignored; a missing one raises :class:`DataValida
 
 * ``clients``: id, name, start_date, end_date (NULL while the client is with us; the last day of service).
 * ``subscriptions``: client_id, monthly_fee, start_date, end_date (NULL = open-ended; both days inclusive).
-* ``invoices``: client_id, stream, period_start, amount, status. ``stream`` is one of :data:`STREAMS`.
+* ``invoices``: client_id, stream, period_start, amount, status, and optionally period_end. ``stream`` is one
+  of :data:`STREAMS`.
 * ``expenses``: client_id (NULL for company costs), incurred_on, category, amount.
 * ``time_entries``: client_id (NULL for internal work), work_date, hours, hourly_cost.
 
@@ -28,8 +29,11 @@ Definitions (each used everywhere in this module)
 * **Period and previous period.** A period is ``start``..``end`` inclusive. The previous period has the same
   length and ends the day before ``start``; for a period of whole calendar months (``start`` on a 1st,
   ``end`` on a month end) the length is counted in months (March is compared with February), else in days.
-* **Revenue** recognised in a period = sum of ``amount`` of the invoices whose ``period_start`` falls in the
-  period; void invoices are excluded. Per stream the same with the invoice's ``stream``.
+* **Revenue** recognised in a period: each (non-void) invoice's ``amount`` spread evenly over the days of its
+  service period ``period_start``..``period_end``, counted for the days in the period (an invoice wholly inside
+  counts in full; a part is exact to the cent, half-even). Without ``period_end`` an invoice covers its first
+  day. Per stream the same with the invoice's ``stream``. :func:`recognized_revenue` applies this to
+  warehouse rows. Monthly series (:func:`revenue_by_month`) count an invoice in the month its period starts.
 * **Growth rate** of a figure = (current - previous) / |previous|; None when the previous figure is 0.
 * **MRR at a date d** = sum of ``monthly_fee`` of the subscriptions active on d (``start_date <= d`` and
   ``end_date`` NULL or ``>= d``); **ARR** = 12 x MRR. A period's *opening MRR* is the MRR on the day before
@@ -341,6 +345,10 @@ def _norm_invoices(frame: Any) -> pd.DataFrame:
             "amount": pd.Series(_exact(frame, "amount", "invoices"), index=frame.index, dtype=object),
         }
     )
+    # The service period's last day; without a period_end column an invoice covers its first day only.
+    out["end"] = _dates(frame, "period_end", "invoices") if "period_end" in frame else out["start"]
+    if (out["end"] < out["start"]).any():
+        raise DataValidationError("invoices.period_end is before period_start on some rows.")
     return out.loc[(frame["status"] != "void").to_numpy()].reset_index(drop=True)
 
 
@@ -465,6 +473,36 @@ def _period(start: Any, end: Any) -> _Period:
     else:
         prev_start = prev_end - pd.Timedelta(days=(e - s).days)
     return _Period(s, e, pd.Timestamp(prev_start), prev_end)
+
+
+def _recognised(inv: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> tuple[pd.DataFrame, np.ndarray]:
+    """The invoices with ``amount`` replaced by the part of it earned in start..end, and which invoices have
+    a part there: each amount is spread evenly over the days of its service period (exact to the cent,
+    half-even); an invoice wholly inside the window counts in full."""
+    lo = inv["start"].where(inv["start"] > start, start)
+    hi = inv["end"].where(inv["end"] < end, end)
+    overlap = ((hi - lo).dt.days + 1).clip(lower=0).to_numpy()
+    days = ((inv["end"] - inv["start"]).dt.days + 1).to_numpy()
+    amounts = [
+        amount if o >= d else (amount * o / d).quantize(CENT, ROUND_HALF_EVEN)
+        for amount, o, d in zip(inv["amount"].tolist(), overlap.tolist(), days.tolist(), strict=True)
+    ]
+    return inv.assign(amount=pd.Series(amounts, index=inv.index, dtype=object)), overlap > 0
+
+
+def recognized_revenue(invoices: pd.DataFrame, start: Any, end: Any) -> Decimal:
+    """Revenue earned on the days ``start``..``end`` from warehouse invoice rows (period_start, period_end,
+    amount, status; void invoices excluded): each amount spread evenly over its service days."""
+    if invoices.empty:
+        return Decimal("0.00")
+    frame = invoices.assign(
+        client_id=invoices.get("client_id", 1), stream=invoices.get("stream", "subscription")
+    )
+    frame = frame.assign(status=invoices.get("status", "paid"))
+    inv = _norm_invoices(frame)
+    p = _period(start, end)
+    earned, mask = _recognised(inv, p.start, p.end)
+    return _dsum(earned.loc[mask, "amount"].to_numpy()).quantize(CENT)
 
 
 def _between(values: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> np.ndarray:
@@ -896,8 +934,8 @@ def _stream_sums(invoices: pd.DataFrame, mask: np.ndarray) -> dict[str, Decimal]
 def _ledger(inputs: RevenueInputs, p: _Period) -> _Ledger:
     f = inputs.frames
     inv, exp, time, cl = f.invoices, f.expenses, f.time, f.clients
-    cur = _between(inv["start"], p.start, p.end)
-    prev = _between(inv["start"], p.prev_start, p.prev_end)
+    inv_cur, cur = _recognised(inv, p.start, p.end)
+    inv_prev, prev = _recognised(inv, p.prev_start, p.prev_end)
     in_exp = _between(exp["date"], p.start, p.end)
     acq = (exp["category"] == ACQUISITION).to_numpy()
     attributed = exp["client_id"].notna().to_numpy()
@@ -909,7 +947,7 @@ def _ledger(inputs: RevenueInputs, p: _Period) -> _Ledger:
     snapshots = pd.DatetimeIndex([p.start - pd.Timedelta(days=1), p.end])
     mrr = _client_mrr(f.subscriptions, snapshots)
     sums = {
-        "revenue": _by_client(inv, cur, "amount"),
+        "revenue": _by_client(inv_cur, cur, "amount"),
         "labour": _by_client(time, in_time, "cost"),
         "direct": _by_client(exp, in_exp & ~acq, "amount"),
         "acquisition": _by_client(exp, in_exp & acq, "amount"),
@@ -920,7 +958,7 @@ def _ledger(inputs: RevenueInputs, p: _Period) -> _Ledger:
     table = pd.DataFrame(
         {
             **sums,
-            "previous_revenue": _by_client(inv, prev, "amount"),
+            "previous_revenue": _by_client(inv_prev, prev, "amount"),
             "acquisition_to_date": _by_client(exp, acq & (exp["date"] <= p.end).to_numpy(), "amount"),
             "opening_mrr": mrr.iloc[:, 0] if len(mrr) else pd.Series(dtype=object),
             "mrr": mrr.iloc[:, 1] if len(mrr) else pd.Series(dtype=object),
@@ -957,8 +995,8 @@ def _ledger(inputs: RevenueInputs, p: _Period) -> _Ledger:
     }
     return _Ledger(
         period=p,
-        revenue=_stream_sums(inv, cur),
-        previous=_stream_sums(inv, prev),
+        revenue=_stream_sums(inv_cur, cur),
+        previous=_stream_sums(inv_prev, prev),
         clients=table,
         internal_time=internal,
         opex=opex_dict,

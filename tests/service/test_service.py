@@ -19,7 +19,6 @@ from thrive_analytics.service import (
     overview,
     revenue,
 )
-from thrive_analytics.service.revenue import month_window
 from thrive_analytics.warehouse import schema
 
 END = dt.date(2026, 6, 30)
@@ -167,23 +166,35 @@ def test_benchmarks_withhold_small_cohorts(warehouse):
         industry_benchmarks(warehouse, scope, client_size="huge", end=END)
 
 
-def test_revenue_months_and_reconciliation(warehouse):
-    assert month_window("30d", END) == (dt.date(2026, 6, 1), dt.date(2026, 6, 30))
-    assert month_window("30d", dt.date(2026, 6, 29)) == (dt.date(2026, 5, 1), dt.date(2026, 5, 31))
-    assert month_window("90d", END) == (dt.date(2026, 4, 1), dt.date(2026, 6, 30))
-    assert month_window("1y", END) == (dt.date(2025, 7, 1), dt.date(2026, 6, 30))
-    with pytest.raises(DataValidationError, match="Unknown time range"):
-        month_window("5d", END)
+def test_revenue_answer_prorates_invoices_like_the_overview(warehouse):
     org = first_org(warehouse)
     with warehouse.scoped(org) as session:
-        answer = revenue(session, time_range="30d", end=END)
+        month = revenue(session, time_range="30d", end=END)  # exactly June
+        straddling = revenue(session, time_range="30d", end=dt.date(2026, 6, 15))  # 17 May to 15 June
+        business = overview(session, time_range="30d", end=dt.date(2026, 6, 15))
         invoices = schema.invoices
         june = session.scalar(
             session.select(func.sum(invoices.c.amount)).where(
-                invoices.c.period_start.between(dt.date(2026, 6, 1), END), invoices.c.status != "void"
+                invoices.c.period_start >= dt.date(2026, 6, 1),
+                invoices.c.period_end <= END,
+                invoices.c.status != "void",
             )
         )
-    metrics = answer.analytics.revenue_metrics
-    assert metrics.total_revenue == june
+        rows = session.frame(
+            session.select(invoices.c.period_start, invoices.c.period_end, invoices.c.amount).where(
+                invoices.c.period_end >= dt.date(2026, 5, 17),
+                invoices.c.period_start <= dt.date(2026, 6, 15),
+                invoices.c.status != "void",
+            )
+        )
+    # By hand: each invoice's amount times the share of its service days inside 17 May to 15 June.
+    expected = Decimal("0.00")
+    for first, last, amount in rows.itertuples(index=False):
+        inside = (min(last, dt.date(2026, 6, 15)) - max(first, dt.date(2026, 5, 17))).days + 1
+        days = (last - first).days + 1
+        expected += amount if inside >= days else (amount * inside / days).quantize(Decimal("0.01"))
+    assert month.analytics.revenue_metrics.total_revenue == june
+    assert straddling.analytics.revenue_metrics.total_revenue == expected == business.total_revenue
+    metrics = month.analytics.revenue_metrics
     assert metrics.arr == metrics.mrr * 12
-    json.dumps(answer.to_dict(), allow_nan=False)
+    json.dumps(month.to_dict(), allow_nan=False)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from .. import metrics as m
 from ..results import JsonResult
+from ..revenue import recognized_revenue
 from ..warehouse import TenantSession, schema
 from . import loaders
 from .common import resolve_period
@@ -44,7 +45,8 @@ def overview(
     * active clients: clients on the last day of the period; total clients: every client ever signed.
     * client growth: active at end / active at the start − 1; retention: share of clients active at the start
       still active at the end; churn = 1 − retention; acquisition: clients signed in the period / active at start.
-    * revenue: recognised day by day over each invoice's service period (see :func:`recognized_revenue`);
+    * revenue: recognised day by day over each invoice's service period
+      (:func:`thrive_analytics.revenue.recognized_revenue`);
       marketplace revenue: the marketplace-commission stream.
     * team utilisation: billable hours / capacity hours (weekly capacity × weeks in the period) of the
       organisation's active team members (roles other than client viewer).
@@ -136,20 +138,3 @@ def _satisfaction(session: TenantSession, end: dt.date) -> float | None:
         return None
     latest = frame.sort_values("survey_date").groupby("client_id")["csat"].last()
     return float(latest.mean())
-
-
-def recognized_revenue(invoices: pd.DataFrame, start: dt.date, end: dt.date) -> Decimal:
-    """Revenue of the days ``start``..``end``: each (non-void) invoice's amount spread evenly over the days of
-    its service period (period_start..period_end), counted for the days that fall in the window, in cents."""
-    total = Decimal("0.00")
-    if invoices.empty:
-        return total
-    for amount, first, last in zip(
-        invoices["amount"], invoices["period_start"], invoices["period_end"], strict=True
-    ):
-        overlap = (min(last, end) - max(first, start)).days + 1
-        if overlap <= 0:
-            continue
-        days = (last - first).days + 1
-        total += (amount * overlap / days).quantize(Decimal("0.01")) if overlap < days else amount
-    return total

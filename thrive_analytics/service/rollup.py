@@ -21,11 +21,11 @@ from decimal import Decimal
 from sqlalchemy import func
 
 from ..results import jsonable
-from ..revenue import mrr_at
+from ..revenue import mrr_at, recognized_revenue
 from ..warehouse import Scope, TenantSession, Warehouse, schema
 from . import loaders
 from .cross_client import cross_client
-from .overview import overview, recognized_revenue
+from .overview import overview
 
 RANGE = "30d"
 
