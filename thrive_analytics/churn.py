@@ -735,7 +735,11 @@ class ChurnModel:
 
         prep = ColumnTransformer(
             [
-                ("num", SimpleImputer(strategy="median", add_indicator=True), list(NUMERIC_FEATURES)),
+                (
+                    "num",
+                    SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
+                    list(NUMERIC_FEATURES),
+                ),
                 (
                     "cat",
                     OneHotEncoder(handle_unknown="ignore", sparse_output=False),

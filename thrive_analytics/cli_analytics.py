@@ -226,3 +226,30 @@ def alerts(org, time_range, end, as_json, db_url) -> None:
             yield f"  [{a['severity']}] {a['title']}"
 
     _print(result, as_json, summary)
+
+
+@analytics.command()
+@_common
+def churn(org, time_range, end, as_json, db_url) -> None:
+    """Current clients' 90-day churn risk with reasons, from a model trained on the organisation's history."""
+    from .cli import open_warehouse
+    from .service import churn_risk as run
+
+    with open_warehouse(db_url).scoped(org) as session:
+        result = run(session, end=end.date() if end else None)
+
+    def summary(d):
+        if d["status"] != "ok":
+            yield f"No churn model: {d['reason']}"
+            return
+        e = d["evaluation"] or {}
+        if e.get("model_auc") is not None:
+            yield (
+                f"Model on a time split: AUC {e['model_auc']:.3f} (rule of thumb {e['baseline_auc']:.3f}), "
+                f"Brier {e['model_brier']:.4f} (rule of thumb {e['baseline_brier']:.4f})"
+            )
+        yield f"Clients most likely to leave within {d['horizon_days']} days of {d['as_of']}:"
+        for c in d["clients"][:15]:
+            yield f"  {c['churn_probability']:5.0%}  {c['client_name']}: {'; '.join(c['reasons']) or 'no single stand-out reason'}"
+
+    _print(result, as_json, summary)

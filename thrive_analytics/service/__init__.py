@@ -2,6 +2,7 @@
 
 from .alerts import AlertsAnswer, alerts
 from .benchmarks import IndustryBenchmarks, industry_benchmarks
+from .churn_risk import ChurnRiskAnswer, churn_risk
 from .client import ClientAnalytics, client_analytics
 from .compare import ClientComparison, compare_clients
 from .cross_client import CrossClientAnalytics, cross_client
@@ -10,6 +11,7 @@ from .revenue import RevenueAnswer, revenue
 
 __all__ = [
     "AlertsAnswer",
+    "ChurnRiskAnswer",
     "ClientAnalytics",
     "ClientComparison",
     "CrossClientAnalytics",
@@ -17,6 +19,7 @@ __all__ = [
     "RevenueAnswer",
     "ServiceProviderOverview",
     "alerts",
+    "churn_risk",
     "client_analytics",
     "compare_clients",
     "cross_client",
