@@ -18,5 +18,5 @@ Done. Outputs:
 Next:
   list clients:       .venv/bin/thrive clients --org northwind-digital
   portfolio answers:  .venv/bin/thrive analytics cross-client --org northwind-digital   (also overview, client, compare, revenue, benchmarks, alerts)
-  explore notebooks:  .venv/bin/jupyter lab notebooks/   (open notebooks/explore_warehouse.ipynb)
+  explore notebooks:  .venv/bin/jupyter lab notebooks/   (open notebooks/portfolio_analytics.ipynb)
 MSG

@@ -24,5 +24,5 @@ python scripts/check_coverage.py var/coverage.json
 echo "==> notebooks execute (nbval) against a small demo warehouse"
 nbdir=$(mktemp -d)
 trap 'rm -rf "$nbdir"' EXIT
-thrive demo --db "sqlite:///$nbdir/notebooks.sqlite" --orgs 2 --clients 8 --days 90 --seed 7 --end-date 2026-06-30 >/dev/null
+thrive demo --db "sqlite:///$nbdir/notebooks.sqlite" --orgs 2 --clients 8 --days 90 --seed 7 >/dev/null
 THRIVE_DATABASE_URL="sqlite:///$nbdir/notebooks.sqlite" python -m pytest -p no:cacheprovider --nbval-lax notebooks

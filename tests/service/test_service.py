@@ -198,3 +198,15 @@ def test_revenue_answer_prorates_invoices_like_the_overview(warehouse):
     metrics = month.analytics.revenue_metrics
     assert metrics.arr == metrics.mrr * 12
     json.dumps(month.to_dict(), allow_nan=False)
+
+
+def test_a_period_without_data_is_an_explicit_empty_answer(warehouse):
+    org = first_org(warehouse)
+    with warehouse.scoped(org) as session:
+        data = cross_client(session, time_range="30d", end=dt.date(2020, 1, 31)).to_dict()
+    json.dumps(data, allow_nan=False)
+    agg = data["aggregate_metrics"]
+    assert agg["total_impressions"] == 0 and agg["average_engagement"] is None  # "no data", not 0 %
+    assert all(c["engagement_metrics"]["engagement_rate"] is None for c in data["client_analytics"])
+    assert not [i for i in data["insights"] if i["type"] == "portfolio_change"]
+    assert data["statistical_analysis"]["engagement_by_client_type"]["status"] == "insufficient_data"

@@ -258,7 +258,7 @@ def cross_client(
 
         series = pd.Series(portfolio_rate.to_numpy(), index=pd.to_datetime(portfolio_rate.index))
         trends.append({"metric": "engagement_rate", **trend(series.dropna()).to_dict()})
-    statistics = statistical_analysis(frame) if with_statistics and len(frame) else {}
+    statistics = statistical_analysis(frame) if with_statistics else {}
     still = frame["end_date"].isna() | (frame["end_date"] >= period.end)
     current_clients = set(frame.loc[still, "client_id"].tolist())
     from .. import insights as ins
