@@ -144,3 +144,21 @@ def test_money_is_never_a_float(migrated_engine):
     assert amounts == [Decimal("19.99"), Decimal("0.01"), Decimal("100.00")]  # half-even rounding to cents
     assert all(isinstance(a, Decimal) for a in amounts)
     assert total == Decimal("120.00")
+
+
+def test_refresh_statistics_gives_the_planner_figures(migrated_engine):
+    from thrive_analytics.warehouse.bulk import refresh_statistics
+
+    with migrated_engine.begin() as conn:
+        seed_org_and_client(conn)
+        refresh_statistics(conn)
+        if conn.dialect.name == "sqlite":
+            tables = {r[0] for r in conn.exec_driver_sql("SELECT tbl FROM sqlite_stat1")}
+        else:
+            tables = {
+                r[0]
+                for r in conn.exec_driver_sql(
+                    "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL"
+                )
+            }
+    assert {"organizations", "clients"} <= tables
