@@ -17,6 +17,6 @@ Done. Outputs:
   warehouse:   $db
 Next:
   list clients:       .venv/bin/thrive clients --org northwind-digital
-  portfolio answers:  .venv/bin/thrive analytics cross-client --org northwind-digital   (also overview, client, compare, revenue, benchmarks, alerts)
+  portfolio answers:  .venv/bin/thrive analytics cross-client --org northwind-digital   (also overview, client, compare, revenue, benchmarks, alerts, churn)
   explore notebooks:  .venv/bin/jupyter lab notebooks/   (open notebooks/portfolio_analytics.ipynb)
 MSG
