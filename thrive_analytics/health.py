@@ -619,6 +619,17 @@ def _risk(kind: str, level: int, description: str, evidence: dict[str, Any]) -> 
     return RiskFactor(kind, SEVERITIES[level], description, actions, evidence)  # type: ignore[arg-type]
 
 
+def _paired_risk(kind: str, signals, joiner: str, evidence: dict[str, Any]) -> list[RiskFactor]:
+    """One risk from two signals, each ``(level, text)`` with the text built only when its level fired
+    (level >= 0): the worse level is the severity, the fired texts the description."""
+    fired = [(level, text()) for level, text in signals if level >= 0]
+    if not fired:
+        return []
+    description = joiner.join(text for _, text in fired)
+    level = max(level for level, _ in fired)
+    return [_risk(kind, level, description[0].upper() + description[1:] + ".", evidence)]
+
+
 def _risks(v: dict[str, float | None], trend_dir: str | None, period_days: int) -> tuple[RiskFactor, ...]:
     out = []
     change = v["engagement_change"]
@@ -641,59 +652,37 @@ def _risks(v: dict[str, float | None], trend_dir: str | None, period_days: int) 
     csat, nps = v["satisfaction"], v["nps"]
     lc = _level(csat, T["low_satisfaction_csat"], above=False, strict=True)
     ln = _level(nps, T["low_satisfaction_nps"], above=False, strict=True)
-    if max(lc, ln) >= 0:
-        bits = []
-        if lc >= 0:
-            bits.append(f"latest CSAT is {csat:.1f}/5 (below {T['low_satisfaction_csat'][lc]:.1f})")
-        if ln >= 0:
-            bits.append(f"NPS is {nps:+.0f} (below {T['low_satisfaction_nps'][ln]:+.0f})")
-        text = " and ".join(bits)
-        out.append(
-            _risk(
-                "low_satisfaction",
-                max(lc, ln),
-                text[0].upper() + text[1:] + ".",
-                {"satisfaction": csat, "nps": nps},
-            )
-        )
+    signals = [
+        (lc, lambda: f"latest CSAT is {csat:.1f}/5 (below {T['low_satisfaction_csat'][lc]:.1f})"),
+        (ln, lambda: f"NPS is {nps:+.0f} (below {T['low_satisfaction_nps'][ln]:+.0f})"),
+    ]
+    out.extend(_paired_risk("low_satisfaction", signals, " and ", {"satisfaction": csat, "nps": nps}))
 
     overdue, late = v["overdue_invoices"], v["days_late_avg"]
-    lo = _level(overdue, T["billing_overdue"], above=True)
-    ll = _level(late, T["billing_days_late"], above=True)
-    if max(lo, ll) >= 0:
-        bits = []
-        if lo >= 0:
-            bits.append(f"{overdue:.0f} invoice{'s are' if overdue != 1 else ' is'} overdue")
-        if ll >= 0:
-            bits.append(f"invoices were paid {late:.0f} days late on average")
-        text = "; ".join(bits)
-        out.append(
-            _risk(
-                "billing_issues",
-                max(lo, ll),
-                text[0].upper() + text[1:] + ".",
-                {"overdue_invoices": overdue, "days_late_avg": late},
-            )
-        )
+    signals = [
+        (
+            _level(overdue, T["billing_overdue"], above=True),
+            lambda: f"{overdue:.0f} invoice{'s are' if overdue != 1 else ' is'} overdue",
+        ),
+        (
+            _level(late, T["billing_days_late"], above=True),
+            lambda: f"invoices were paid {late:.0f} days late on average",
+        ),
+    ]
+    out.extend(
+        _paired_risk("billing_issues", signals, "; ", {"overdue_invoices": overdue, "days_late_avg": late})
+    )
 
     days, hours = v["days_since_contact"], v["response_hours_median"]
-    ld = _level(days, T["communication_days"], above=True)
-    lh = _level(hours, T["communication_response_hours"], above=True)
-    if max(ld, lh) >= 0:
-        bits = []
-        if ld >= 0:
-            bits.append(f"no contact for {days:.0f} days")
-        if lh >= 0:
-            bits.append(f"median reply time is {hours:.0f} hours")
-        text = "; ".join(bits)
-        out.append(
-            _risk(
-                "communication_gap",
-                max(ld, lh),
-                text[0].upper() + text[1:] + ".",
-                {"days_since_contact": days, "response_hours_median": hours},
-            )
-        )
+    signals = [
+        (_level(days, T["communication_days"], above=True), lambda: f"no contact for {days:.0f} days"),
+        (
+            _level(hours, T["communication_response_hours"], above=True),
+            lambda: f"median reply time is {hours:.0f} hours",
+        ),
+    ]
+    evidence = {"days_since_contact": days, "response_hours_median": hours}
+    out.extend(_paired_risk("communication_gap", signals, "; ", evidence))
     return tuple(out)
 
 
