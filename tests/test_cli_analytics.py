@@ -54,6 +54,7 @@ def test_every_answer_as_json(capsys, db, sqlite_warehouse):
         (["client", "--org", "1", "--client", "no-such-client"], r"No client 'no-such-client'"),
         (["compare", "--org", "1", "--clients", "x"], r"No client 'x'"),
         (["benchmarks", "--org", "1", "--industry", "alchemy"], r"No benchmark data for industry 'alchemy'"),
+        (["churn", "--org", "1", "--range", "90d"], r"No such option.*--range"),  # churn has no range
     ],
 )
 def test_bad_requests_are_one_sentence(capsys, db, args, pattern):

@@ -21,16 +21,36 @@ end_option = click.option(
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
     help="Last day of the period (default: yesterday).",
+    callback=lambda _ctx, _param, value: value.date() if value else None,
 )
 org_option = click.option("--org", required=True, help="Organisation slug or id.")
 
 
-def _common(func):
+def _common(func=None, *, with_range: bool = True):
+    """The options every answer takes: --org, --end, --json, --db, and --range where the answer has one."""
     from .cli import db_option, json_option
 
-    for decorator in (db_option, json_option, end_option, range_option, org_option):
-        func = decorator(func)
-    return func
+    def apply(func):
+        decorators = (
+            db_option,
+            json_option,
+            end_option,
+            *((range_option,) if with_range else ()),
+            org_option,
+        )
+        for decorator in decorators:
+            func = decorator(func)
+        return func
+
+    return apply(func) if func is not None else apply
+
+
+def _answer(db_url, org, run, *args, **kwargs):
+    """``run(session, *args, **kwargs)`` in a session scoped to ``org`` of the warehouse at ``db_url``."""
+    from .cli import open_warehouse
+
+    with open_warehouse(db_url).scoped(org) as session:
+        return run(session, *args, **kwargs)
 
 
 def _print(result, as_json: bool, summary) -> None:
@@ -63,11 +83,9 @@ def analytics() -> None:
 @_common
 def overview(org, time_range, end, as_json, db_url) -> None:
     """The business at a glance: clients, campaigns, revenue, utilisation, satisfaction, growth."""
-    from .cli import open_warehouse
     from .service import overview as run
 
-    with open_warehouse(db_url).scoped(org) as session:
-        result = run(session, time_range=time_range, end=end.date() if end else None)
+    result = _answer(db_url, org, run, time_range=time_range, end=end)
 
     def summary(d):
         g = d["growth_metrics"]
@@ -85,11 +103,9 @@ def overview(org, time_range, end, as_json, db_url) -> None:
 @_common
 def cross_client(org, time_range, end, as_json, db_url) -> None:
     """Every client compared: aggregate metrics, rankings, distributions, statistics."""
-    from .cli import open_warehouse
     from .service import cross_client as run
 
-    with open_warehouse(db_url).scoped(org) as session:
-        result = run(session, time_range=time_range, end=end.date() if end else None)
+    result = _answer(db_url, org, run, time_range=time_range, end=end)
 
     def summary(d):
         a, c = d["aggregate_metrics"], d["changes"]
@@ -110,17 +126,17 @@ def cross_client(org, time_range, end, as_json, db_url) -> None:
 @click.option("--forecast/--no-forecast", default=False, help="Add 14-day engagement and follower forecasts.")
 def client(org, time_range, end, as_json, db_url, client, compare, forecast) -> None:
     """One client's performance, best content, audience and recommendations."""
-    from .cli import open_warehouse
     from .service import client_analytics as run
 
-    with open_warehouse(db_url).scoped(org) as session:
-        result = run(
-            session,
-            client,
-            time_range=time_range,
-            end=end.date() if end else None,
-            include_comparison=compare,
-        )
+    result = _answer(
+        db_url,
+        org,
+        run,
+        client,
+        time_range=time_range,
+        end=end,
+        include_comparison=compare,
+    )
 
     def summary(d):
         row = d["client_analytics"]
@@ -141,12 +157,10 @@ def client(org, time_range, end, as_json, db_url, client, compare, forecast) -> 
 @click.option("--metric", default="engagement_rate", show_default=True, help="Daily metric to compare.")
 def compare(org, time_range, end, as_json, db_url, clients, metric) -> None:
     """Compare selected clients, with a statistical test of the difference."""
-    from .cli import open_warehouse
     from .service import compare_clients as run
 
     names = [c.strip() for c in clients.split(",") if c.strip()]
-    with open_warehouse(db_url).scoped(org) as session:
-        result = run(session, names, time_range=time_range, end=end.date() if end else None, metric=metric)
+    result = _answer(db_url, org, run, names, time_range=time_range, end=end, metric=metric)
     _print(result, as_json, lambda d: d["insights"])
 
 
@@ -173,7 +187,7 @@ def benchmarks(org, time_range, end, as_json, db_url, industry, client_size) -> 
         industry=industry,
         client_size=client_size,
         time_range=time_range,
-        end=end.date() if end else None,
+        end=end,
     )
 
     def summary(d):
@@ -192,13 +206,9 @@ def benchmarks(org, time_range, end, as_json, db_url, industry, client_size) -> 
 @click.option("--forecast/--no-forecast", default=False, help="Add 3-month forecasts per revenue stream.")
 def revenue(org, time_range, end, as_json, db_url, forecast) -> None:
     """Revenue streams, MRR/ARR, churn, retention, LTV and profitability."""
-    from .cli import open_warehouse
     from .service import revenue as run
 
-    with open_warehouse(db_url).scoped(org) as session:
-        result = run(
-            session, time_range=time_range, end=end.date() if end else None, include_forecasting=forecast
-        )
+    result = _answer(db_url, org, run, time_range=time_range, end=end, include_forecasting=forecast)
 
     def summary(d):
         r = d["analytics"]["revenue_metrics"]
@@ -214,11 +224,9 @@ def revenue(org, time_range, end, as_json, db_url, forecast) -> None:
 @_common
 def alerts(org, time_range, end, as_json, db_url) -> None:
     """Anomaly and trend alerts raised in the period, most severe first."""
-    from .cli import open_warehouse
     from .service import alerts as run
 
-    with open_warehouse(db_url).scoped(org) as session:
-        result = run(session, time_range=time_range, end=end.date() if end else None)
+    result = _answer(db_url, org, run, time_range=time_range, end=end)
 
     def summary(d):
         yield f"{len(d['alerts'])} alerts, {d['period']['start']} to {d['period']['end']}"
@@ -229,14 +237,12 @@ def alerts(org, time_range, end, as_json, db_url) -> None:
 
 
 @analytics.command()
-@_common
-def churn(org, time_range, end, as_json, db_url) -> None:
+@_common(with_range=False)
+def churn(org, end, as_json, db_url) -> None:
     """Current clients' 90-day churn risk with reasons, from a model trained on the organisation's history."""
-    from .cli import open_warehouse
     from .service import churn_risk as run
 
-    with open_warehouse(db_url).scoped(org) as session:
-        result = run(session, end=end.date() if end else None)
+    result = _answer(db_url, org, run, end=end)
 
     def summary(d):
         if d["status"] != "ok":
