@@ -10,15 +10,18 @@ from sqlalchemy import select
 
 from thrive_analytics.service.common import resolve_period
 from thrive_analytics.service.cross_client import client_frame
-from thrive_analytics.service.signals import health_signals, nps_score
+from thrive_analytics.service.signals import health_signals, nps_by_client
 from thrive_analytics.warehouse import schema
 
 
 def test_nps_by_hand():
     # 2 promoters (9, 10), 1 passive (8), 1 detractor (3): (2 - 1) / 4 = +25
-    assert nps_score(pd.Series([9, 10, 8, 3])) == pytest.approx(25.0)
-    assert nps_score(pd.Series([6, 6])) == pytest.approx(-100.0)
-    assert nps_score(pd.Series([], dtype=float)) is None
+    ratings = pd.DataFrame({"client_id": [1, 1, 1, 1, 2, 2, 3], "nps": [9, 10, 8, 3, 6, 6, None]})
+    scores = nps_by_client(ratings)
+    assert scores.loc[1] == pytest.approx(25.0)
+    assert scores.loc[2] == pytest.approx(-100.0)
+    assert 3 not in scores.index  # no rating: no score, not 0
+    assert nps_by_client(ratings.iloc[:0]).empty
 
 
 def test_signals_match_direct_queries(sqlite_warehouse):

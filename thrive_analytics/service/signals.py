@@ -15,12 +15,14 @@ from . import loaders
 FEW_CLIENTS = 50
 
 
-def nps_score(ratings: pd.Series) -> float | None:
-    """Net promoter score of 0–10 ratings: % promoters (9–10) − % detractors (0–6), from −100 to 100."""
-    ratings = ratings.dropna()
-    if ratings.empty:
-        return None
-    return float(((ratings >= 9).mean() - (ratings <= 6).mean()) * 100)
+def nps_by_client(surveys: pd.DataFrame) -> pd.Series:
+    """Net promoter score per client from 0–10 ratings (columns client_id, nps): % promoters (9–10) −
+    % detractors (0–6), from −100 to 100; clients without a rating are absent."""
+    rated = surveys.dropna(subset=["nps"])
+    if rated.empty:
+        return pd.Series(dtype=float)
+    score = (rated["nps"] >= 9).astype(float) - (rated["nps"] <= 6).astype(float)
+    return score.groupby(rated["client_id"]).mean() * 100
 
 
 def health_signals(session: TenantSession, frame: pd.DataFrame, period: Period) -> pd.DataFrame:
@@ -101,15 +103,7 @@ def health_signals(session: TenantSession, frame: pd.DataFrame, period: Period) 
         surveys_t.c.survey_date.between(since_365, end),
         columns=["client_id", "nps"],
     )
-    rated = surveys.dropna(subset=["nps"])
-    nps = (
-        ((rated["nps"] >= 9).astype(float) - (rated["nps"] <= 6).astype(float))
-        .groupby(rated["client_id"])
-        .mean()
-        * 100
-        if not rated.empty
-        else pd.Series(dtype=float)
-    )  # the vectorised nps_score per client
+    nps = nps_by_client(surveys)
 
     subs_t = schema.subscriptions
     subs = loaders.load_table(
