@@ -53,8 +53,15 @@ def _answer(db_url, org, run, *args, **kwargs):
         return run(session, *args, **kwargs)
 
 
+def _stored(db_url, org, question: str, **params) -> dict:
+    """The JSON form of a stored answer (computed and stored if the organisation's data changed since)."""
+    from .service.answers import answer
+
+    return _answer(db_url, org, answer, question, **params)
+
+
 def _print(result, as_json: bool, summary) -> None:
-    data = result.to_dict()
+    data = result if isinstance(result, dict) else result.to_dict()
     if as_json:
         click.echo(json.dumps(data, indent=2, allow_nan=False))
     else:
@@ -83,9 +90,7 @@ def analytics() -> None:
 @_common
 def overview(org, time_range, end, as_json, db_url) -> None:
     """The business at a glance: clients, campaigns, revenue, utilisation, satisfaction, growth."""
-    from .service import overview as run
-
-    result = _answer(db_url, org, run, time_range=time_range, end=end)
+    result = _stored(db_url, org, "overview", time_range=time_range, end=end)
 
     def summary(d):
         g = d["growth_metrics"]
@@ -103,9 +108,7 @@ def overview(org, time_range, end, as_json, db_url) -> None:
 @_common
 def cross_client(org, time_range, end, as_json, db_url) -> None:
     """Every client compared: aggregate metrics, rankings, distributions, statistics."""
-    from .service import cross_client as run
-
-    result = _answer(db_url, org, run, time_range=time_range, end=end)
+    result = _stored(db_url, org, "cross_client", time_range=time_range, end=end)
 
     def summary(d):
         a, c = d["aggregate_metrics"], d["changes"]
@@ -206,9 +209,7 @@ def benchmarks(org, time_range, end, as_json, db_url, industry, client_size) -> 
 @click.option("--forecast/--no-forecast", default=False, help="Add 3-month forecasts per revenue stream.")
 def revenue(org, time_range, end, as_json, db_url, forecast) -> None:
     """Revenue streams, MRR/ARR, churn, retention, LTV and profitability."""
-    from .service import revenue as run
-
-    result = _answer(db_url, org, run, time_range=time_range, end=end, include_forecasting=forecast)
+    result = _stored(db_url, org, "revenue", time_range=time_range, end=end, include_forecasting=forecast)
 
     def summary(d):
         r = d["analytics"]["revenue_metrics"]

@@ -127,8 +127,9 @@ class AggregateMetrics:
 
 
 def aggregate_metrics(daily: pd.DataFrame, content: pd.DataFrame, client_ids) -> AggregateMetrics:
-    """Portfolio totals for one period: ``daily`` and ``content`` already cut to the period."""
-    require_columns(daily, DAILY_COLUMNS, "daily")
+    """Portfolio totals for one period: ``daily`` (metric rows, daily or already summed per client) and
+    ``content`` already cut to the period."""
+    require_columns(daily, ("client_id", *METRICS), "daily")
     require_columns(content, ("status",), "content")  # only counted here
     impressions = int(daily["impressions"].sum())
     engaged = int(engagements(daily).sum())
@@ -162,8 +163,9 @@ def share_distribution(frame: pd.DataFrame, key: str, weight: str | None = None)
 
 
 def client_totals(daily: pd.DataFrame) -> pd.DataFrame:
-    """Per-client sums of every metric over the rows given, with engagement and conversion rates."""
-    require_columns(daily, DAILY_COLUMNS, "daily")
+    """Per-client sums of every metric over the rows given (daily rows, or sums per client), with
+    engagement and conversion rates."""
+    require_columns(daily, ("client_id", *METRICS), "daily")
     sums = daily.groupby("client_id")[list(METRICS)].sum()
     sums["engagements"] = engagements(sums)
     sums["engagement_rate"] = _safe_div(sums["engagements"], sums["impressions"])

@@ -54,6 +54,7 @@ from sqlalchemy import CheckConstraint, Connection, Table, func, select
 from ..exceptions import DataValidationError
 from ..warehouse import schema as S
 from ..warehouse.bulk import refresh_statistics, reset_sequences, write_frame
+from ..warehouse.revisions import bump_revision
 from . import vocab as V
 
 __all__ = ["DemoSummary", "generate_demo", "org_slugs"]
@@ -338,6 +339,8 @@ def generate_demo(
     if bulk_mode.active:
         _verify_checks(conn, list(writer.rows), [int(i) for i in org_ids])
     reset_sequences(conn, [t for t in S.metadata.sorted_tables if t.name in ids.tables])
+    for org_id in org_ids:
+        bump_revision(conn, int(org_id))  # answers stored for an earlier load are no longer current
     refresh_statistics(conn)  # so the planner uses the per-client indexes for one-client reads
     return DemoSummary(org_slugs=slugs, rows=dict(writer.rows), seconds=time.perf_counter() - started)
 

@@ -44,9 +44,9 @@ def client_frame(session: TenantSession, period: m.Period, client_ids=None) -> t
     clients = loaders.load_clients(session, client_ids)
     clients = active_clients(clients, period.previous_start, period.end).set_index("id", drop=False)
     ids = clients.index.tolist() if client_ids is not None else None
-    daily = loaders.load_daily(session, period.previous_start, period.end, ids)
-    current = m.in_period(daily, "metric_date", period.start, period.end)
-    previous = m.in_period(daily, "metric_date", period.previous_start, period.previous_end)
+    # Day by day for the period (trends, consistency), per client only for the one before (changes).
+    current = loaders.load_daily(session, period.start, period.end, ids)
+    previous = loaders.load_client_sums(session, period.previous_start, period.previous_end, ids)
     cur, prev = m.client_totals(current), m.client_totals(previous)
     followers = loaders.load_followers(
         session, [period.previous_start, period.previous_end, period.start, period.end], ids
@@ -103,8 +103,8 @@ def client_frame(session: TenantSession, period: m.Period, client_ids=None) -> t
     frame["satisfaction"] = satisfaction["csat"].reindex(frame.index)
     frame["nps"] = satisfaction["nps"].reindex(frame.index)
     raw = {
-        "daily": daily,
         "current": current,
+        "previous_sums": previous,
         "content": content,
         "content_previous": content_prev,
         "clients": clients,
@@ -199,8 +199,7 @@ def cross_client(
     period = resolve_period(time_range, end)
     frame, raw = client_frame(session, period)
     health = health_indicators(health_signals(session, frame, period)) if len(frame) else {}
-    current = m.in_period(raw["daily"], "metric_date", period.start, period.end)
-    previous = m.in_period(raw["daily"], "metric_date", period.previous_start, period.previous_end)
+    current, previous = raw["current"], raw["previous_sums"]
     ids = frame.index.tolist()
     aggregate = m.aggregate_metrics(current, raw["content"], ids)
     before = m.aggregate_metrics(previous, raw["content_previous"], ids)

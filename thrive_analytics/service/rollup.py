@@ -24,6 +24,7 @@ from ..results import jsonable
 from ..revenue import mrr_at, recognized_revenue
 from ..warehouse import Scope, TenantSession, Warehouse, schema
 from . import loaders
+from .answers import answer_key, store
 from .cross_client import cross_client
 from .overview import overview
 
@@ -57,10 +58,17 @@ def due_days(session: TenantSession, max_days: int) -> list[dt.date]:
     return days[-max_days:] if max_days else days
 
 
-def rollup_day(session: TenantSession, day: dt.date) -> int:
-    """Replace organisation ``session``'s rollup rows of ``day``; return the rows written."""
+def rollup_day(session: TenantSession, day: dt.date, *, keep_answers: bool = False) -> int:
+    """Replace organisation ``session``'s rollup rows of ``day``; return the rows written. With
+    ``keep_answers`` the day's cross-client and overview answers are also stored (``service.answers``), so
+    the first visitor after the rollup is served at once."""
     answer = cross_client(session, time_range=RANGE, end=day)
     business = overview(session, time_range=RANGE, end=day)
+    if keep_answers:
+        params = {"time_range": RANGE, "end": day}
+        for question, result in (("cross_client", answer), ("overview", business)):
+            key = answer_key(session, question, params)
+            store(session, question, key, session.revision, result.to_dict())
     for table, column in (
         (schema.service_provider_metrics, "metric_date"),
         (schema.cross_client_analytics, "metric_date"),
@@ -248,7 +256,7 @@ def run_rollup(
             todo = sorted(days) if days else due_days(session, max_days)
         for day in todo:
             with warehouse.session(Scope(scope.org_id)) as session:
-                written = rollup_day(session, day)
+                written = rollup_day(session, day, keep_answers=day == todo[-1])
             summary.rows += written
             summary.days.setdefault(slug, []).append(day.isoformat())
             if progress:

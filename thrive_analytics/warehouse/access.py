@@ -42,6 +42,7 @@ from . import rls, schema
 from .bulk import write_frame
 from .engine import make_engine, unavailable_message
 from .migrate import require_current
+from .revisions import bump_revision, data_revision
 
 WRITE_ROLES = frozenset(r for r in schema.ROLES if r != "client_viewer")
 
@@ -75,6 +76,18 @@ class TenantSession:
     def __init__(self, conn: Connection, scope: Scope):
         self.conn = conn
         self.scope = scope
+        self._revised = False  # the organisation's data revision was raised in this transaction
+
+    def _changed(self, table: Table) -> None:
+        """Note a write to ``table``: the first write to source data raises the data revision, once."""
+        if not self._revised and not table.info.get("derived"):
+            bump_revision(self.conn, self.scope.org_id)
+            self._revised = True
+
+    @property
+    def revision(self) -> int:
+        """The organisation's data revision as this transaction sees it."""
+        return data_revision(self.conn, self.scope.org_id)
 
     # --- building statements ----------------------------------------------------------------------------
     def criteria(self, table) -> list:
@@ -213,6 +226,7 @@ class TenantSession:
         prepared = self._prepare_rows(table, [rows] if single else list(rows))
         if not prepared:
             return []
+        self._changed(table)
         if "id" in table.c:
             return [
                 self.conn.execute(insert(table).returning(table.c.id), row).scalar_one() for row in prepared
@@ -233,6 +247,8 @@ class TenantSession:
         frame[org_column] = self.scope.org_id
         if client_column and client_column in frame:
             self.require_clients(frame[client_column].dropna().unique().tolist())
+        if len(frame):
+            self._changed(table)
         return write_frame(self.conn, table, frame)
 
     def update(self, table: Table, values: Mapping[str, Any], *where) -> int:
@@ -250,13 +266,19 @@ class TenantSession:
         ):
             self.require_clients([values[base.info["client_column"]]])
         stmt = update(table).where(*self.criteria(table), *where).values(**values)
-        return self.execute(stmt).rowcount
+        changed = self.execute(stmt).rowcount
+        if changed:
+            self._changed(table)
+        return changed
 
     def delete(self, table: Table, *where) -> int:
         """Delete rows of ``table`` matching ``where`` inside the scope; return how many went."""
         self._require_write()
         stmt = delete(table).where(*self.criteria(table), *where)
-        return self.execute(stmt).rowcount
+        gone = self.execute(stmt).rowcount
+        if gone:
+            self._changed(table)
+        return gone
 
     # --- common look-ups ------------------------------------------------------------------------------------
     def organization(self) -> dict:

@@ -100,10 +100,14 @@ def _client_fk(table: str) -> ForeignKeyConstraint:
     )
 
 
-def tenant_table(name: str, *items, client: str | None = "required", **kw) -> Table:
-    """A table owned by one organisation, optionally about one client (``client``: required, optional, None)."""
+def tenant_table(name: str, *items, client: str | None = "required", derived: bool = False, **kw) -> Table:
+    """A table owned by one organisation, optionally about one client (``client``: required, optional, None).
+
+    ``derived`` tables hold what the package computes from the others (rollups, stored answers, report
+    runs): writing them does not change the organisation's data revision (see ``warehouse.revisions``).
+    """
     cols: list = [_org()]
-    info = {"tenant": True, "org_column": "org_id", "client_column": None}
+    info = {"tenant": True, "org_column": "org_id", "client_column": None, "derived": derived}
     if client is not None:
         cols.append(Column("client_id", BigInteger, nullable=(client == "optional")))
         cols.append(_client_fk(name))
@@ -203,6 +207,7 @@ content_items = tenant_table(
     CheckConstraint("(status = 'published') = (published_at IS NOT NULL)", name="published_has_time"),
     Index("ix_content_items_client_published", "client_id", "published_at"),
     Index("ix_content_items_org_published", "org_id", "published_at"),
+    Index("ix_content_items_org_status", "org_id", "status", "scheduled_for"),
 )
 
 content_metrics = tenant_table(
@@ -342,6 +347,7 @@ communications = tenant_table(
     Column("responded_at", DateTime(timezone=True)),
     Column("handled_by", BigInteger, ForeignKey("users.id", ondelete="SET NULL")),
     Index("ix_communications_client_sent", "client_id", "sent_at"),
+    Index("ix_communications_org_sent", "org_id", "sent_at", "client_id"),
 )
 
 # --- Rollups (spec section 3.3), filled by the rollup job ------------------------------------------------
@@ -361,6 +367,7 @@ service_provider_metrics = tenant_table(
     _now(),
     UniqueConstraint("org_id", "metric_date"),
     client=None,
+    derived=True,
 )
 
 cross_client_analytics = tenant_table(
@@ -380,6 +387,7 @@ cross_client_analytics = tenant_table(
     _now(),
     UniqueConstraint("org_id", "metric_date"),
     client=None,
+    derived=True,
 )
 
 client_analytics = tenant_table(
@@ -394,6 +402,7 @@ client_analytics = tenant_table(
     Column("health_indicators", JSONType, nullable=False, server_default="{}"),
     _now(),
     UniqueConstraint("client_id", "metric_date"),
+    derived=True,
 )
 
 client_performance_rankings = tenant_table(
@@ -409,6 +418,7 @@ client_performance_rankings = tenant_table(
     Column("improvement_recommendations", JSONType, nullable=False, server_default="[]"),
     _now(),
     UniqueConstraint("org_id", "client_id", "ranking_date"),
+    derived=True,
 )
 
 revenue_analytics = tenant_table(
@@ -426,6 +436,30 @@ revenue_analytics = tenant_table(
     _now(),
     Index("ix_revenue_analytics_org_date", "org_id", "revenue_date"),
     client="optional",
+    derived=True,
+)
+
+# --- The organisation's data revision and stored answers (warehouse.revisions, service.answers) ------------
+
+data_revisions = tenant_table(
+    "data_revisions",
+    Column("revision", BigInteger, nullable=False, server_default="0"),
+    Column("changed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("org_id"),
+    client=None,
+    derived=True,
+)
+
+stored_answers = tenant_table(
+    "stored_answers",
+    Column("question", String(40), nullable=False),
+    Column("params", String(400), nullable=False),
+    Column("revision", BigInteger, nullable=False),
+    Column("computed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("body", Text, nullable=False),
+    PrimaryKeyConstraint("org_id", "question", "params"),
+    client=None,
+    derived=True,
 )
 
 TENANT_TABLES: tuple[Table, ...] = tuple(t for t in metadata.sorted_tables if t.info.get("tenant"))
