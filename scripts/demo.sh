@@ -10,13 +10,24 @@ thrive demo "$@"
 thrive rollup
 thrive orgs
 
+# The demo agencies' white-label reports (HTML and PDF), one warm kernel per command.
+echo "==> White-label reports"
+reports_dir="$PWD/reports"
+thrive report --org northwind-digital --type executive --format html,pdf --out "$reports_dir"
+thrive report --org northwind-digital --client all --type executive --format html,pdf --out "$reports_dir"
+thrive report --org civic-reach-partners --client all --client-type municipality --type municipal \
+  --format html,pdf,xlsx,pptx --out "$reports_dir"
+thrive report --org maya-chen-studio --client all --type roi --format html,pdf --out "$reports_dir"
+
 db="${THRIVE_DATABASE_URL:-sqlite:///$PWD/var/thrive.sqlite}"
 cat <<MSG
 
 Done. Outputs:
   warehouse:   $db
+  reports:     $reports_dir/<organisation>/<client>/  (open any .html in a browser; .pdf, .xlsx, .pptx beside them)
 Next:
   list clients:       .venv/bin/thrive clients --org northwind-digital
   portfolio answers:  .venv/bin/thrive analytics cross-client --org northwind-digital   (also overview, client, compare, revenue, benchmarks, alerts, churn)
-  explore notebooks:  .venv/bin/jupyter lab notebooks/   (open notebooks/portfolio_analytics.ipynb)
+  explore notebooks:  .venv/bin/jupyter lab notebooks/   (open notebooks/portfolio_analytics.ipynb; reports in notebooks/reports/)
+  one more report:    .venv/bin/thrive report --org civic-reach-partners --client CLIENT --type detailed --format pdf
 MSG

@@ -14,6 +14,16 @@ if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
   exit 1
 fi
 
+# Reports print PDF with Debian's Chromium (never a downloaded browser); install it once, as root.
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "Error: Debian's chromium package is needed for PDF reports and browser tests; install it with: apt-get install -y chromium" >&2
+    exit 1
+  fi
+  echo "==> Installing Debian's chromium (PDF reports and browser tests)"
+  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
 if [ ! -x .venv/bin/python ]; then
   echo "==> Creating the virtual environment in .venv"
   "$PYTHON" -m venv .venv
@@ -26,4 +36,14 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip uv
   .venv/bin/uv pip install --quiet --python .venv/bin/python -e ".[all]"
   echo "$want" > "$stamp"
+fi
+
+# axe-core (accessibility checks of the reports in the test suite), pinned by package-lock.json.
+if [ ! -f node_modules/axe-core/axe.min.js ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "Error: npm is needed to install axe-core for the accessibility tests; install Node.js and npm." >&2
+    exit 1
+  fi
+  echo "==> Installing axe-core (npm ci)"
+  npm ci --silent --no-audit --no-fund >/dev/null
 fi

@@ -17,18 +17,8 @@ import click
 import pandas as pd
 
 from . import __version__, settings
+from .cli_options import db_option, json_option
 from .exceptions import ThriveError
-
-db_option = click.option(
-    "--db",
-    "db_url",
-    metavar="URL",
-    default=None,
-    help="Warehouse URL (default: $THRIVE_DATABASE_URL, else the SQLite file var/thrive.sqlite).",
-)
-json_option = click.option(
-    "--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table."
-)
 
 
 def _json_default(value: Any):
@@ -261,8 +251,12 @@ def rollup(db_url, orgs, dates, max_days) -> None:
 
 def _register_subcommands() -> None:
     from .cli_analytics import analytics
+    from .cli_reports import report
+    from .cli_templates import templates
 
     cli.add_command(analytics)
+    cli.add_command(report)
+    cli.add_command(templates)
 
 
 _register_subcommands()

@@ -6,29 +6,11 @@ import json
 
 import click
 
-from .metrics import TIME_RANGES
-
-range_option = click.option(
-    "--range",
-    "time_range",
-    type=click.Choice(list(TIME_RANGES)),
-    default="30d",
-    show_default=True,
-    help="Time range.",
-)
-end_option = click.option(
-    "--end",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="Last day of the period (default: yesterday).",
-    callback=lambda _ctx, _param, value: value.date() if value else None,
-)
-org_option = click.option("--org", required=True, help="Organisation slug or id.")
+from .cli_options import db_option, end_option, json_option, org_option, range_option
 
 
 def _common(func=None, *, with_range: bool = True):
     """The options every answer takes: --org, --end, --json, --db, and --range where the answer has one."""
-    from .cli import db_option, json_option
 
     def apply(func):
         decorators = (

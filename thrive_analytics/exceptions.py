@@ -57,3 +57,15 @@ def require(module: str, extra: str):
         raise MissingDependencyError(
             f"{module} is not installed; install it with: pip install 'thrive-analytics[{extra}]'"
         ) from exc
+
+
+class BrandError(ConfigurationError):
+    """A brand file is missing, malformed, or its colours fail WCAG 2.1 AA contrast."""
+
+
+class ReportError(ThriveError):
+    """A report could not be built, executed or exported (names the report, the client and the cause)."""
+
+
+class ExportError(ReportError):
+    """An executed report could not be written in one of its formats (HTML, PDF, XLSX, PPTX)."""

@@ -462,4 +462,56 @@ stored_answers = tenant_table(
     derived=True,
 )
 
+# --- White-label reports (spec 4.5, 5.2): saved report templates and the runs that produced files ----------
+
+REPORT_TYPES = ("executive", "detailed", "municipal", "roi", "competitive", "custom")
+REPORT_FORMATS = ("html", "pdf", "xlsx", "pptx")
+REPORT_TIME_RANGES = ("7d", "30d", "90d", "1y")
+REPORT_STATUSES = ("generating", "completed", "failed")
+
+report_templates = tenant_table(
+    "report_templates",
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("name", String(80), nullable=False),
+    Column("report_type", _enum("report_type", REPORT_TYPES), nullable=False),
+    Column("sections", JSONType, nullable=False, server_default="[]"),
+    Column("metrics", JSONType, nullable=False, server_default="[]"),
+    Column("brand", String(500)),
+    Column("default_format", _enum("report_format", REPORT_FORMATS), nullable=False, server_default="pdf"),
+    Column(
+        "time_range", _enum("report_time_range", REPORT_TIME_RANGES), nullable=False, server_default="30d"
+    ),
+    _now(),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("org_id", "name"),
+    client=None,
+    derived=True,
+)
+
+white_label_reports = tenant_table(
+    "white_label_reports",
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("template_id", BigInteger, ForeignKey("report_templates.id", ondelete="SET NULL")),
+    Column("report_type", _enum("report_type", REPORT_TYPES), nullable=False),
+    Column("format", _enum("report_format", REPORT_FORMATS), nullable=False),
+    Column("status", _enum("report_status", REPORT_STATUSES), nullable=False, server_default="generating"),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("file", String(1000)),
+    Column("checksum", String(64)),
+    Column("size_bytes", BigInteger),
+    Column("error", Text),
+    _now(),
+    Column("completed_at", DateTime(timezone=True)),
+    Column("expires_at", DateTime(timezone=True)),
+    CheckConstraint("period_end >= period_start", name="period_ordered"),
+    CheckConstraint("(status = 'generating') = (completed_at IS NULL)", name="finished_has_time"),
+    CheckConstraint("(status = 'completed') = (file IS NOT NULL)", name="completed_has_file"),
+    CheckConstraint("(status = 'failed') = (error IS NOT NULL)", name="failed_has_error"),
+    CheckConstraint("size_bytes IS NULL OR size_bytes >= 0", name="size_not_negative"),
+    Index("ix_white_label_reports_org_created", "org_id", "created_at"),
+    client="optional",
+    derived=True,
+)
+
 TENANT_TABLES: tuple[Table, ...] = tuple(t for t in metadata.sorted_tables if t.info.get("tenant"))
