@@ -251,11 +251,12 @@ def rollup(db_url, orgs, dates, max_days) -> None:
 
 def _register_subcommands() -> None:
     from .cli_analytics import analytics
-    from .cli_reports import report
+    from .cli_reports import report, reports
     from .cli_templates import templates
 
     cli.add_command(analytics)
     cli.add_command(report)
+    cli.add_command(reports)
     cli.add_command(templates)
 
 

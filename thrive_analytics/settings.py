@@ -49,6 +49,13 @@ SETTINGS: tuple[Setting, ...] = (
         "PostgreSQL role (no SUPERUSER, no BYPASSRLS) that tenant-scoped sessions run as.",
     ),
     Setting("echo_sql", False, "Log every SQL statement (for debugging).", bool),
+    Setting(
+        "report_notebooks",
+        None,
+        "Folder of report notebooks (<type>.ipynb) used instead of the packaged notebooks/reports/, for an "
+        "agency's own versions.",
+    ),
+    Setting("chromium", None, "Path of the Chromium that prints PDF reports; default: chromium on the PATH."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

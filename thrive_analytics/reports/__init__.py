@@ -7,8 +7,8 @@ for Altair and the analytics stack.
 from importlib import import_module
 
 _EXPORTS = {
-    "KPIS": "build",
-    "REPORT_TYPES": "build",
+    "KPIS": "catalog",
+    "REPORT_TYPES": "catalog",
     "Report": "build",
     "open_report": "build",
     "Brand": "branding",

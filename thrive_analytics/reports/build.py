@@ -22,36 +22,10 @@ from ..exceptions import ReportError
 from ..metrics import TIME_RANGES
 from ..warehouse import TenantSession, Warehouse
 from .branding import Brand, resolve_brand
+from .catalog import KPIS, NEEDS_CLIENT, PERIOD_LABELS, REPORT_TYPES, TITLES
 from .document import Column, KeyFigure, ReportDocument, Section, Table, format_value
 from .narrative import client_story, portfolio_story
 from .sources import ReportData, gather
-
-REPORT_TYPES = ("executive", "detailed", "municipal", "roi", "competitive", "custom")
-TITLES = {
-    "executive": "Executive summary",
-    "detailed": "Detailed performance report",
-    "municipal": "Public communication transparency report",
-    "roi": "Return on investment",
-    "competitive": "Competitive position",
-    "custom": "KPI report",
-}
-NEEDS_CLIENT = {"municipal", "roi"}
-PERIOD_LABELS = {"7d": "Last 7 days", "30d": "Last 30 days", "90d": "Last 90 days", "1y": "Last 12 months"}
-#: KPIs a custom report may track: (label, kind) of each figure of the client (or portfolio) row.
-KPIS = {
-    "impressions": ("Impressions", "int"),
-    "reach": ("Reach", "int"),
-    "engagements": ("Engagements", "int"),
-    "engagement_rate": ("Engagement rate", "percent"),
-    "views": ("Views", "int"),
-    "clicks": ("Clicks", "int"),
-    "conversions": ("Conversions", "int"),
-    "conversion_rate": ("Conversion rate", "percent"),
-    "published_posts": ("Posts published", "int"),
-    "engagement_per_post": ("Engagements per post", "float"),
-    "audience_growth": ("Audience growth", "percent"),
-    "followers": ("Followers", "int"),
-}
 
 
 @dataclass
@@ -399,6 +373,7 @@ def peers(report: Report) -> Section:
         "published_posts": ("Posts published", "int"),
         "engagement_per_post": ("Engagements per post", "float"),
         "consistency": ("Consistency", "float"),
+        "conversion_rate": ("Conversion rate", "percent"),
     }
     rows = []
     for metric, v in comparison["metrics"].items():
@@ -412,18 +387,28 @@ def peers(report: Report) -> Section:
                 "kind": kind,
             }
         )
-    table = Table(
-        "Position among peers",
-        [
-            Column("metric", "Measure"),
-            Column("value", "This period", "float"),
-            Column("peer_median", "Peer median", "float"),
-            Column("percentile", "Percentile", "percent"),
-        ],
-        [{k: v for k, v in r.items() if k != "kind"} for r in rows],
+    caption = (
         f"Compared with the median of {comparison['peers']} {comparison['cohort']} served by the same agency "
-        "(names withheld).",
+        "(names withheld)."
     )
+    tables = [
+        Table(
+            title,
+            [
+                Column("metric", "Measure"),
+                Column("value", "This period", kind),
+                Column("peer_median", "Peer median", kind),
+                Column("percentile", "Percentile", "percent"),
+            ],
+            [{k: v for k, v in r.items() if k != "kind"} for r in rows if (r["kind"] == "percent") == rates],
+            f"{title}. {caption}",
+        )
+        for title, kind, rates in (
+            ("Rates against peers", "percent", True),
+            ("Volumes against peers", "float", False),
+        )
+        if any((r["kind"] == "percent") == rates for r in rows)
+    ]
     frame = pd.DataFrame(
         {"measure": [r["metric"] for r in rows], "percentile": [r["percentile"] for r in rows]}
     ).dropna()
@@ -435,7 +420,7 @@ def peers(report: Report) -> Section:
         f"Against {comparison['peers']} comparable organisations, {report.document.client} is at or above the "
         f"median on {len(above)} of {len(rows)} measures" + (f" ({', '.join(above)})." if above else ".")
     ]
-    return Section("peers", "Compared with similar organisations", text, charts=[chart], tables=[table])
+    return Section("peers", "Compared with similar organisations", text, charts=[chart], tables=tables)
 
 
 def benchmarks(report: Report) -> Section:

@@ -19,13 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..exceptions import ReportError, require
-from ..metrics import TIME_RANGES
-from ..service.common import resolve_period
+from ..metrics import TIME_RANGES, period_for
 from ..settings import database_url as resolve_database_url
 from ..warehouse import Scope, Warehouse
 from . import store
 from .branding import Brand, available_brands, resolve_brand
-from .build import KPIS, NEEDS_CLIENT, REPORT_TYPES
+from .catalog import KPIS, NEEDS_CLIENT, REPORT_TYPES
 from .document import sections_from_notebook
 
 FORMATS = ("html", "pdf", "xlsx", "pptx")
@@ -63,28 +62,34 @@ class ReportOutput:
 class Exporters:
     """The HTML renderer and the PDF printer, built once and reused for many reports (a batch worker)."""
 
-    def __init__(self, template_dirs: Sequence[Path] | None = None, template_name: str = "thrive"):
+    def __init__(
+        self, template_dirs: Sequence[Path] | None = None, template_name: str = "thrive", *, kernel=None
+    ):
         from .html import HtmlRenderer
 
         self.html = HtmlRenderer(list(template_dirs or []), template_name)
         self._printer = None
-        self._kernel = None
+        self._kernel = kernel  # a WarmKernel started by the caller, or one started on first use
 
     @property
     def kernel(self):
         """The warm kernel report notebooks run on (started on first use)."""
         if self._kernel is None:
+            self.start_kernel()
+        return self._kernel
+
+    def start_kernel(self) -> None:
+        """Start the kernel and its warm-up now, without waiting: the warm-up runs in the kernel's process
+        while this one checks the request and opens the warehouse (a one-off report saves seconds)."""
+        if self._kernel is None:
             from .kernels import WarmKernel
 
-            self._kernel = WarmKernel()
-        return self._kernel
+            self._kernel = WarmKernel(wait=False)
 
     @property
     def printer(self):
         if self._printer is None:
-            from .pdf import PdfPrinter
-
-            self._printer = PdfPrinter().start()
+            self._printer = _PrinterThread()
         return self._printer
 
     def close(self) -> None:
@@ -100,6 +105,29 @@ class Exporters:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class _PrinterThread:
+    """A :class:`~.pdf.PdfPrinter` on a thread of its own. Playwright's sync API runs an event loop on the
+    thread that starts it; kept off this thread, it cannot disturb the kernel client's event loop (which made
+    the second kernel of a process lose its messages)."""
+
+    def __init__(self) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        from .pdf import PdfPrinter
+
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="thrive-pdf")
+        self._printer = self._pool.submit(lambda: PdfPrinter().start()).result()
+
+    def print_pdf(self, *args, **kwargs):
+        return self._pool.submit(self._printer.print_pdf, *args, **kwargs).result()
+
+    def close(self) -> None:
+        try:
+            self._pool.submit(self._printer.close).result()
+        finally:
+            self._pool.shutdown()
 
 
 @dataclass
@@ -180,7 +208,8 @@ def plan_report(request: ReportRequest, warehouse: Warehouse | None = None) -> P
     brand_ref = request.brand or (template.brand if template else None)
     if brand_ref is None and org["slug"] in available_brands():
         brand_ref = org["slug"]  # an organisation's packaged brand is its default
-    resolved = resolve_period(period, request.end)
+    end = request.end or dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)  # as the service layer does
+    resolved = period_for(period, end)
     return Plan(
         request=request,
         report_type=report_type,
@@ -209,7 +238,12 @@ def execute(plan: Plan, *, engine_name: str | None = None, timeout: int = 600, *
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
-    source = NOTEBOOKS_DIR / f"{plan.report_type}.ipynb"
+    from .. import settings
+
+    folder = Path(settings.get("report_notebooks") or NOTEBOOKS_DIR)
+    source = folder / f"{plan.report_type}.ipynb"
+    if not source.exists():
+        raise ReportError(f"The {plan.report_type} report notebook {source} does not exist.")
     with tempfile.TemporaryDirectory(prefix="thrive-report-") as tmp:
         executed = Path(tmp) / source.name
         try:

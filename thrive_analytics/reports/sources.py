@@ -17,8 +17,9 @@ from .. import metrics as m
 from ..exceptions import DataValidationError
 from ..results import jsonable
 from ..revenue import recognized_revenue
-from ..service import client_analytics, industry_benchmarks
 from ..service.answers import answer
+from ..service.benchmarks import industry_benchmarks
+from ..service.client import client_analytics
 from ..service.common import resolve_period
 from ..service.loaders import load_daily, load_table
 from ..warehouse import Scope, TenantSession, Warehouse, schema

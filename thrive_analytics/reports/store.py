@@ -109,7 +109,7 @@ def _name(value: Any) -> str:
 
 def known_metrics() -> tuple[str, ...]:
     """The metrics (KPIs) a template can name: those the report builder can show."""
-    from .build import KPIS
+    from .catalog import KPIS
 
     return tuple(KPIS)
 

@@ -1,0 +1,268 @@
+"""Batch report runs: one report type for many clients, on warm worker processes, isolated and resumable.
+
+Each worker process owns a warm kernel, an HTML renderer and a Chromium (``Exporters``) for its whole life
+and generates one report per task through the same path as ``thrive report``, so a batch's files are the
+files a one-off run would write. A client whose report fails (an exception in a cell, a timeout, a kernel
+that died) is recorded as failed with its error and the others go on; the kernel is replaced when needed.
+
+A finished report leaves a manifest (``OUT/.thrive-batch/<key>.json``) keyed by everything its content depends
+on: organisation, client, type, formats, period, brand, template (and its last change), the organisation's
+data revision and the package version. A batch started again skips every report whose manifest and files
+are still there with the recorded checksums, unless ``force``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from thrive_analytics import __version__
+from thrive_analytics.exceptions import ThriveError
+from thrive_analytics.settings import database_url as resolve_database_url
+from thrive_analytics.warehouse import Warehouse
+
+MANIFESTS = ".thrive-batch"
+
+
+@dataclass(frozen=True)
+class BatchJob:
+    """What to generate: ``report_type`` for each of ``clients`` of ``org``."""
+
+    org: str
+    report_type: str
+    clients: tuple[str, ...]
+    formats: tuple[str, ...] = ("html", "pdf")
+    out: str = "reports"
+    period: str | None = None
+    end: dt.date | None = None
+    brand: str | None = None
+    template: str | None = None
+    database_url: str | None = None
+    timeout: int = 600
+
+
+@dataclass
+class ReportResult:
+    client: str
+    status: str  # completed, skipped, failed
+    seconds: float = 0.0
+    files: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass
+class BatchSummary:
+    results: list[ReportResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.results)
+
+    @property
+    def failed(self) -> list[ReportResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+
+def run_batch(
+    job: BatchJob,
+    *,
+    workers: int = 1,
+    force: bool = False,
+    progress: Callable[[ReportResult], None] | None = None,
+) -> BatchSummary:
+    """Generate ``job``'s reports on ``workers`` processes; every client ends completed, skipped or failed."""
+    started = time.perf_counter()
+    job = _resolved(job)
+    summary = BatchSummary()
+    todo = []
+    for client in job.clients:
+        key = input_key(job, client)
+        if not force and _still_valid(job, key):
+            result = ReportResult(client, "skipped", files=_manifest(job, key)["files"])
+            summary.results.append(result)
+            if progress:
+                progress(result)
+        else:
+            todo.append((client, key))
+    for result in _execute(job, todo, workers):
+        summary.results.append(result)
+        if progress:
+            progress(result)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _resolved(job: BatchJob) -> BatchJob:
+    """The job with its database URL and period end fixed, so every worker and the manifests agree."""
+    end = job.end or dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    return BatchJob(**{**asdict(job), "database_url": resolve_database_url(job.database_url), "end": end})
+
+
+def input_key(job: BatchJob, client: str) -> str:
+    """A digest of everything a client's report depends on (see the module documentation)."""
+    warehouse = _warehouse(job.database_url)
+    with warehouse.scoped(job.org) as session:
+        revision = session.revision
+        template = None
+        if job.template:
+            from thrive_analytics.reports.store import get_template
+
+            found = get_template(session, job.template)
+            template = [found.id, str(found.updated_at)]
+    brand = job.brand
+    if brand and Path(brand).exists():
+        brand = hashlib.sha256(Path(brand).read_bytes()).hexdigest()
+    parts = {
+        "org": job.org,
+        "client": client,
+        "type": job.report_type,
+        "formats": sorted(job.formats),
+        "period": job.period,
+        "end": job.end.isoformat(),
+        "brand": brand,
+        "template": template,
+        "revision": revision,
+        "version": __version__,
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def _manifest_path(job: BatchJob, key: str) -> Path:
+    return Path(job.out) / MANIFESTS / f"{key}.json"
+
+
+def _manifest(job: BatchJob, key: str) -> dict:
+    return json.loads(_manifest_path(job, key).read_text(encoding="utf-8"))
+
+
+def _still_valid(job: BatchJob, key: str) -> bool:
+    path = _manifest_path(job, key)
+    if not path.exists():
+        return False
+    files = _manifest(job, key)["checksums"]
+    return all(Path(f).exists() and _sha256(Path(f)) == digest for f, digest in files.items())
+
+
+def _write_manifest(job: BatchJob, key: str, client: str, files: dict[str, str]) -> None:
+    path = _manifest_path(job, key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = {
+        "client": client,
+        "files": files,
+        "checksums": {f: _sha256(Path(f)) for f in files.values()},
+        "written_at": dt.datetime.now(dt.UTC).isoformat(),
+    }
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(body, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# --- execution ------------------------------------------------------------------------------------------------
+
+_WAREHOUSES: dict[str, Warehouse] = {}
+_EXPORTERS = None
+
+
+def _warehouse(url: str) -> Warehouse:
+    if url not in _WAREHOUSES:
+        _WAREHOUSES[url] = Warehouse(url)
+    return _WAREHOUSES[url]
+
+
+def _worker_start() -> None:
+    """In a worker process: the warm kernel starts warming up at once, Chromium on first use."""
+    global _EXPORTERS
+    from thrive_analytics.reports.run import Exporters
+
+    _EXPORTERS = Exporters()
+    _EXPORTERS.start_kernel()
+    import atexit
+
+    atexit.register(_EXPORTERS.close)
+
+
+def _one(job: BatchJob, client: str, key: str) -> ReportResult:
+    """Generate one client's report (in a worker process); never raises for the report's own failure."""
+    from thrive_analytics.reports.run import Exporters, ReportRequest, generate_report
+
+    global _EXPORTERS
+    if _EXPORTERS is None:
+        _EXPORTERS = Exporters()
+    started = time.perf_counter()
+    request = ReportRequest(
+        org=job.org,
+        report_type=job.report_type,
+        client=client,
+        formats=job.formats,
+        out=Path(job.out),
+        brand=job.brand,
+        template=job.template,
+        period=job.period,
+        end=job.end,
+        database_url=job.database_url,
+    )
+    try:
+        output = generate_report(
+            request, _EXPORTERS, warehouse=_warehouse(job.database_url), timeout=job.timeout
+        )
+    except ThriveError as exc:
+        return ReportResult(client, "failed", time.perf_counter() - started, error=str(exc))
+    files = {fmt: str(path) for fmt, path in output.files.items()}
+    _write_manifest(job, key, client, files)
+    return ReportResult(client, "completed", time.perf_counter() - started, files)
+
+
+def _execute(job: BatchJob, todo: Sequence[tuple[str, str]], workers: int) -> Iterable[ReportResult]:
+    if not todo:
+        return
+    if workers <= 1:
+        try:
+            for client, key in todo:
+                yield _one(job, client, key)
+        finally:
+            _close_local()
+        return
+    pending = list(todo)
+    while pending:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start) as pool:
+            running = {}
+            broken = False
+            while (pending or running) and not broken:
+                while pending and len(running) < 2 * workers:  # bounded: a few tasks in flight, not all
+                    client, key = pending.pop(0)
+                    running[pool.submit(_one, job, client, key)] = client
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    client = running.pop(future)
+                    try:
+                        yield future.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        yield ReportResult(client, "failed", error="its worker process died while running it")
+            for client in running.values():  # a worker died: the others in flight are lost too
+                yield ReportResult(client, "failed", error="its worker process died while another report ran")
+
+
+def _close_local() -> None:
+    global _EXPORTERS
+    if _EXPORTERS is not None:
+        _EXPORTERS.close()
+        _EXPORTERS = None
