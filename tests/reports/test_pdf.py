@@ -128,7 +128,7 @@ def test_network_request_is_refused_and_no_file_is_left(printer: PdfPrinter, tmp
     ):
         printer.print_pdf(html, tmp_path / "remote.pdf", title="Remote")
     assert list(tmp_path.iterdir()) == []
-    assert open_pages(printer) == (0, 0)
+    assert open_pages(printer) in {(0, 0), (1, 1)}  # at most the one reused page
 
 
 def test_data_uri_image_is_allowed(printer: PdfPrinter, tmp_path: Path) -> None:
@@ -177,13 +177,13 @@ def test_twenty_documents_reuse_one_browser_without_leaking(
     printer.print_pdf(html, tmp_path / "cold.pdf", title="Cold")
     cold = time.perf_counter() - started
     browser, count = printer.browser, printer.print_count
-    assert open_pages(printer) == (0, 0)
+    assert open_pages(printer) in {(0, 0), (1, 1)}  # at most the one reused page
     warm: list[float] = []
     for i in range(20):
         t0 = time.perf_counter()
         printer.print_pdf(html, tmp_path / f"warm-{i:02d}.pdf", title=f"Warm {i}")
         warm.append(time.perf_counter() - t0)
-        assert open_pages(printer) == (0, 0)
+        assert open_pages(printer) in {(0, 0), (1, 1)}  # at most the one reused page
     assert printer.browser is browser and printer.relaunch_count == 0
     assert printer.print_count == count + 20
     assert len(list(tmp_path.glob("*.pdf"))) == 21
@@ -236,4 +236,15 @@ def test_crashed_browser_is_relaunched_and_the_next_print_succeeds(
     assert printer.print_count == count + 1
     assert pdf_info(out)["title"] == "After the crash"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["after.pdf", "before.pdf"]
-    assert open_pages(printer) == (0, 0)
+    assert open_pages(printer) in {(0, 0), (1, 1)}  # at most the one reused page
+
+
+def test_a_reused_page_carries_nothing_from_one_document_to_the_next(printer, tmp_path):
+    printer.print_pdf(
+        "<html><body><p>Client Alpha figures</p></body></html>", tmp_path / "a.pdf", title="Alpha"
+    )
+    printer.print_pdf(
+        "<html><body><p>Client Beta figures</p></body></html>", tmp_path / "b.pdf", title="Beta"
+    )
+    second = pdf_info(tmp_path / "b.pdf")
+    assert "Beta" in second["text"] and "Alpha" not in second["text"] and second["title"] == "Beta"

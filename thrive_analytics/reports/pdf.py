@@ -77,6 +77,10 @@ def block_network(page: Any) -> list[str]:
     return blocked
 
 
+#: Documents printed on one page before its browser context is replaced.
+PAGE_REUSE = 100
+
+
 class PdfPrinter:
     """One warm headless Chromium that prints many PDFs; use as a context manager or ``start()``/``close()``.
 
@@ -93,6 +97,10 @@ class PdfPrinter:
         self._playwright: Any = None
         self._browser: Any = None
         self._thread: int | None = None
+        self._context: Any = None  # one page reused for PAGE_REUSE documents, then a fresh context
+        self._page: Any = None
+        self._blocked: list[str] = []
+        self._uses = 0
 
     @property
     def browser(self) -> Any:
@@ -132,6 +140,7 @@ class PdfPrinter:
     def close(self) -> None:
         """Close the browser and stop Playwright; the printer can be started again."""
         self._check_thread()
+        self._drop_page()
         browser, playwright = self._browser, self._playwright
         self._browser = self._playwright = self._thread = None
         if browser is not None:
@@ -194,17 +203,35 @@ class PdfPrinter:
         return target
 
     def _render(self, html: str, title: str, language: str, options: dict[str, Any]) -> bytes:
-        context = self._browser.new_context()
+        page, blocked = self._fresh_page()
         try:
-            page = context.new_page()
-            blocked = block_network(page)
-            page.set_content(html, wait_until="load")
+            page.set_content(html, wait_until="load")  # a new document: nothing of the last one stays
             _raise_if_blocked(blocked)
             page.evaluate(_ENSURE_LANG_AND_TITLE, [language, title])
             data = page.pdf(**options)
             _raise_if_blocked(blocked)  # lazy images or fonts first requested while laying out for print
-            return data
-        finally:
+        except Exception:
+            self._drop_page()  # a document that failed does not leave its page to the next one
+            raise
+        self._uses += 1
+        return data
+
+    def _fresh_page(self) -> tuple[Any, list[str]]:
+        """The reused page (a new context every PAGE_REUSE documents), its blocked-request list emptied.
+        Opening a page starts a renderer process, ~0.2 s; reports hold no script, so a page loaded with a
+        new document carries nothing over."""
+        if self._page is None or self._uses >= PAGE_REUSE:
+            self._drop_page()
+            self._context = self._browser.new_context()
+            self._page = self._context.new_page()
+            self._blocked = block_network(self._page)
+            self._uses = 0
+        self._blocked.clear()
+        return self._page, self._blocked
+
+    def _drop_page(self) -> None:
+        context, self._context, self._page = self._context, None, None
+        if context is not None:
             with suppress(Exception):
                 context.close()
 
