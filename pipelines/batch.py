@@ -17,7 +17,6 @@ import datetime as dt
 import hashlib
 import json
 import multiprocessing
-import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -27,6 +26,7 @@ from pathlib import Path
 
 from thrive_analytics import __version__
 from thrive_analytics.exceptions import ThriveError
+from thrive_analytics.reports.files import file_digest, write_atomic
 from thrive_analytics.settings import database_url as resolve_database_url
 from thrive_analytics.warehouse import Warehouse
 
@@ -120,7 +120,7 @@ def input_key(job: BatchJob, client: str) -> str:
             template = [found.id, str(found.updated_at)]
     brand = job.brand
     if brand and Path(brand).exists():
-        brand = hashlib.sha256(Path(brand).read_bytes()).hexdigest()
+        brand = file_digest(brand)[0]
     parts = {
         "org": job.org,
         "client": client,
@@ -149,29 +149,18 @@ def _still_valid(job: BatchJob, key: str) -> bool:
     if not path.exists():
         return False
     files = _manifest(job, key)["checksums"]
-    return all(Path(f).exists() and _sha256(Path(f)) == digest for f, digest in files.items())
+    return all(Path(f).exists() and file_digest(f)[0] == digest for f, digest in files.items())
 
 
 def _write_manifest(job: BatchJob, key: str, client: str, files: dict[str, str]) -> None:
     path = _manifest_path(job, key)
-    path.parent.mkdir(parents=True, exist_ok=True)
     body = {
         "client": client,
         "files": files,
-        "checksums": {f: _sha256(Path(f)) for f in files.values()},
+        "checksums": {f: file_digest(f)[0] for f in files.values()},
         "written_at": dt.datetime.now(dt.UTC).isoformat(),
     }
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(body, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    write_atomic(path, json.dumps(body, indent=1).encode("utf-8"))
 
 
 # --- execution ------------------------------------------------------------------------------------------------
@@ -187,12 +176,12 @@ def _warehouse(url: str) -> Warehouse:
 
 
 def _worker_start() -> None:
-    """In a worker process: the warm kernel starts warming up at once, Chromium on first use."""
+    """In a worker process: start and warm up the kernel before the first task; Chromium on first use."""
     global _EXPORTERS
     from thrive_analytics.reports.run import Exporters
 
     _EXPORTERS = Exporters()
-    _EXPORTERS.start_kernel()
+    _EXPORTERS.kernel  # noqa: B018 - started and warmed up here
     import atexit
 
     atexit.register(_EXPORTERS.close)

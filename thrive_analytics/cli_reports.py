@@ -119,8 +119,6 @@ def report(
     clients = _clients(warehouse, org, client, client_type)
     failed = []
     with Exporters() as exporters:
-        if "pdf" in formats:
-            exporters.printer  # noqa: B018 - launch Chromium meanwhile too
         for slug in clients:
             request = ReportRequest(
                 org=org,

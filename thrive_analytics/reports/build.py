@@ -20,7 +20,7 @@ import pandas as pd
 from .. import charts
 from ..exceptions import ReportError
 from ..metrics import TIME_RANGES
-from ..warehouse import TenantSession, Warehouse
+from ..warehouse import Warehouse
 from .branding import Brand, resolve_brand
 from .catalog import KPIS, NEEDS_CLIENT, PERIOD_LABELS, REPORT_TYPES, TITLES
 from .document import Column, KeyFigure, ReportDocument, Section, Table, format_value
@@ -116,25 +116,6 @@ def open_report(
         data = gather(session, report_type, client, period, end, warehouse)
     return _report(
         data, report_type, period, brand, sections, kpis, cpm_benchmark, cpc_benchmark, conversion_value
-    )
-
-
-def report_from_session(session: TenantSession, report_type: str, client=None, **options) -> Report:
-    """:func:`open_report` inside an open session (tests, the batch runner)."""
-    period = options.pop("period", "30d")
-    data = gather(session, report_type, client, period, options.pop("end", None))
-    brand = options.pop("brand", None)
-    brand = brand if isinstance(brand, Brand) else resolve_brand(brand)
-    return _report(
-        data,
-        report_type,
-        period,
-        brand,
-        options.get("sections", ()),
-        options.get("kpis", ()),
-        options.get("cpm_benchmark", 7.5),
-        options.get("cpc_benchmark", 1.2),
-        options.get("conversion_value"),
     )
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import ExportError, require
+from .branding import contrast_ratio
 from .document import Column, Section, Table, format_value
 
 DEFAULT_COLORS = {
@@ -75,15 +76,8 @@ class Palette:
 
 
 def contrast(a: str, b: str) -> float:
-    """WCAG 2.1 contrast ratio of two 'RRGGBB' colours."""
-
-    def luminance(hex_: str) -> float:
-        rgb = [int(hex_.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
-        r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb)
-        return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
-    return (hi + 0.05) / (lo + 0.05)
+    """WCAG 2.1 contrast ratio of two 'RRGGBB' colours (openpyxl's notation, no '#')."""
+    return contrast_ratio(f"#{a.lstrip('#')}", f"#{b.lstrip('#')}")
 
 
 def currency_symbol(currency: str) -> str:

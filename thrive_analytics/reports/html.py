@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 from collections.abc import Mapping
-from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +24,7 @@ from ..exceptions import ExportError, ReportError, require
 from ..results import jsonable
 from .branding import Brand, contrast_ratio
 from .document import ReportDocument, sections_from_notebook
+from .files import first_line, write_atomic
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "report_templates"
 DEFAULT_TEMPLATE = "thrive"
@@ -160,7 +159,7 @@ class HtmlRenderer:
             self._exporter.template  # noqa: B018 - compile now, not on the first report
         except Exception as exc:
             raise ReportError(
-                f"Report template {template_name!r} could not be loaded: {_first_line(exc)}."
+                f"Report template {template_name!r} could not be loaded: {first_line(exc)}."
             ) from exc
         self._brands: dict[Brand, dict[str, Any]] = {}
         self.render_count = 0
@@ -188,7 +187,7 @@ class HtmlRenderer:
         except Exception as exc:
             raise ExportError(
                 f"report {meta['title']!r} could not be rendered to HTML with template "
-                f"{self.template_name!r}: {_first_line(exc)}"
+                f"{self.template_name!r}: {first_line(exc)}"
             ) from exc
         urls = external_urls(html)
         if urls:
@@ -257,25 +256,7 @@ def available_templates(search_path: list[Path] | None = None) -> list[str]:
 
 def write_html(html: str, path: str | os.PathLike[str]) -> Path:
     """Write ``html`` (UTF-8) to ``path`` atomically: a temporary file beside it, then a rename."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(html)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException as exc:
-        with suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise ExportError(f"could not write the HTML report {target}: {exc}") from exc
-        raise
-    return target
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+        return write_atomic(path, html.encode("utf-8"))
+    except OSError as exc:
+        raise ExportError(f"could not write the HTML report {Path(path)}: {exc}") from exc

@@ -102,7 +102,6 @@ class WarmKernel:
         max_rss_mb: int = 1500,
         startup_timeout: int = 60,
         warmup: str = WARMUP,
-        wait: bool = True,
     ) -> None:
         self.kernel_name = kernel_name
         self.max_reports, self.max_rss_mb = max_reports, max_rss_mb
@@ -110,17 +109,10 @@ class WarmKernel:
         self.km = self.kc = None
         self.reports = 0
         self.restarts = 0
-        self._pending = False  # started lazily, on the first ready()
-        self.start(wait=wait)
+        self.start()
 
-    def start(self, wait: bool = True) -> None:
-        """Start the kernel and warm it up; ``wait=False`` leaves both to the first :meth:`ready` (a kernel that
-        may not be needed, e.g. before a request is checked, costs nothing)."""
-        self._pending = not wait
-        if wait:
-            self._boot()
-
-    def _boot(self) -> None:
+    def start(self) -> None:
+        """Start the kernel and warm it up."""
         starter = NotebookClient(
             nbformat.v4.new_notebook(), kernel_name=self.kernel_name, startup_timeout=self.startup_timeout
         )
@@ -136,13 +128,7 @@ class WarmKernel:
                 self.km = starter.create_kernel_manager()
         self.kc = starter.kc
         self.reports = 0
-        self._pending = False
         self.run(self.warmup, timeout=300)
-
-    def ready(self) -> None:
-        """Make sure the kernel is started and warmed up."""
-        if self._pending:
-            self._boot()
 
     @property
     def pid(self) -> int | None:
@@ -173,7 +159,6 @@ class WarmKernel:
     def prepare(self, cwd: str | os.PathLike | None = None) -> None:
         """Make the kernel fresh for the next notebook: replace it if it died, grew too large or ran its
         share of reports; otherwise reset its namespace and process state."""
-        self.ready()
         rss = self.rss_mb()
         if (
             not run_sync(self.km.is_alive)()
@@ -195,7 +180,6 @@ class WarmKernel:
         self.start()
 
     def shutdown(self) -> None:
-        self._pending = False
         if self.kc is not None:
             self.kc.stop_channels()
         if self.km is not None and self.km.has_kernel:

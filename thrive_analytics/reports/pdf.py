@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import html as html_lib
 import os
-import secrets
 import shutil
 import threading
 import unicodedata
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import ExportError, require
+from .files import first_line, write_atomic
 
 CHROMIUM_ENV = "THRIVE_CHROMIUM"
 # Root (as in our containers) needs --no-sandbox; the content is our own, offline, self-contained HTML.
@@ -127,7 +127,7 @@ class PdfPrinter:
             )
         except Exception as exc:
             self.close()
-            reason = _first_line(exc)
+            reason = first_line(exc)
             if "asyncio loop" in reason:
                 reason = (
                     "Playwright's sync API is already running on this thread (another PdfPrinter, or an "
@@ -194,9 +194,9 @@ class PdfPrinter:
             except Exception as exc:
                 if attempt == 1 and not self._browser.is_connected():
                     continue
-                raise ExportError(f"Chromium could not print {target.name}: {_first_line(exc)}") from exc
+                raise ExportError(f"Chromium could not print {target.name}: {first_line(exc)}") from exc
         try:
-            _write_atomic(target, data)
+            write_atomic(target, data)
         except OSError as exc:
             raise ExportError(f"could not write the PDF {target}: {exc}") from exc
         self.print_count += 1
@@ -254,28 +254,6 @@ def _raise_if_blocked(blocked: list[str]) -> None:
             f"the report HTML asked for {blocked[0]} ; reports must be self-contained "
             "(inline images as data: URIs, styles and scripts in the page)."
         )
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
-def _write_atomic(target: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``target``, then rename it: readers never see half a PDF."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # mode 0666 & umask, like open()
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def pdf_info(path: str | os.PathLike[str]) -> dict[str, Any]:

@@ -11,8 +11,6 @@ completed with its checksum, or failed with the error).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import os
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,6 +24,7 @@ from . import store
 from .branding import Brand, available_brands, resolve_brand
 from .catalog import KPIS, NEEDS_CLIENT, REPORT_TYPES
 from .document import sections_from_notebook
+from .files import file_digest
 
 FORMATS = ("html", "pdf", "xlsx", "pptx")
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks" / "reports"
@@ -62,29 +61,21 @@ class ReportOutput:
 class Exporters:
     """The HTML renderer and the PDF printer, built once and reused for many reports (a batch worker)."""
 
-    def __init__(
-        self, template_dirs: Sequence[Path] | None = None, template_name: str = "thrive", *, kernel=None
-    ):
+    def __init__(self, template_dirs: Sequence[Path] | None = None, template_name: str = "thrive"):
         from .html import HtmlRenderer
 
         self.html = HtmlRenderer(list(template_dirs or []), template_name)
         self._printer = None
-        self._kernel = kernel  # a WarmKernel started by the caller, or one started on first use
+        self._kernel = None
 
     @property
     def kernel(self):
-        """The warm kernel report notebooks run on (started on first use)."""
-        if self._kernel is None:
-            self.start_kernel()
-        return self._kernel
-
-    def start_kernel(self) -> None:
-        """Start the kernel and its warm-up now, without waiting: the warm-up runs in the kernel's process
-        while this one checks the request and opens the warehouse (a one-off report saves seconds)."""
+        """The warm kernel report notebooks run on (started and warmed up on first use)."""
         if self._kernel is None:
             from .kernels import WarmKernel
 
-            self._kernel = WarmKernel(wait=False)
+            self._kernel = WarmKernel()
+        return self._kernel
 
     @property
     def printer(self):
@@ -319,7 +310,7 @@ def generate_report(
             exporters.close()
     with warehouse.session(scope) as session:
         for fmt, path in files.items():
-            digest, size = _checksum(path)
+            digest, size = file_digest(path)
             store.finish_run(session, output.runs[fmt], file=str(path), checksum=digest, size_bytes=size)
     output.files = files
     output.seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
@@ -366,14 +357,6 @@ def export(plan: Plan, nb, exporters: Exporters) -> dict[str, Path]:
 def _title(meta: dict) -> str:
     who = meta.get("client") or meta.get("organization")
     return f"{meta['title']} — {who} — {meta['period_start']} to {meta['period_end']}"
-
-
-def _checksum(path: Path) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest(), os.path.getsize(path)
 
 
 __all__ = ["FORMATS", "Exporters", "Plan", "ReportOutput", "ReportRequest", "generate_report", "plan_report"]

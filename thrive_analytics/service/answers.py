@@ -34,9 +34,6 @@ def _questions() -> dict[str, Callable]:
     return {"cross_client": cross_client, "overview": overview, "revenue": revenue}
 
 
-QUESTIONS = ("cross_client", "overview", "revenue")
-
-
 def answer_key(session: TenantSession, question: str, params: dict) -> str:
     """The canonical parameters of an answer: sorted JSON, the end as a date, the client viewer's client."""
     params = dict(params)
@@ -51,7 +48,7 @@ def answer(session: TenantSession, question: str, **params) -> dict:
     it was computed at the organisation's current data revision, else computed now and stored."""
     questions = _questions()
     if question not in questions:
-        raise ConfigurationError(f"Unknown question {question!r}; questions are {', '.join(QUESTIONS)}.")
+        raise ConfigurationError(f"Unknown question {question!r}; questions are {', '.join(questions)}.")
     key = answer_key(session, question, params)
     revision = session.revision
     stored = session.execute(
