@@ -4,6 +4,8 @@ Each worker process owns a warm kernel, an HTML renderer and a Chromium (``Expor
 and generates one report per task through the same path as ``thrive report``, so a batch's files are the
 files a one-off run would write. A client whose report fails (an exception in a cell, a timeout, a kernel
 that died) is recorded as failed with its error and the others go on; the kernel is replaced when needed.
+One worker runs the reports in this process; more run them on a local Dask cluster of that many worker
+processes, and ``scheduler`` on an existing Dask cluster (:mod:`pipelines.distributed`).
 
 A finished report leaves a manifest (``OUT/.thrive-batch/<key>.json``) keyed by everything its content depends
 on: organisation, client, type, formats, period, brand, template (and its last change), the organisation's
@@ -16,16 +18,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import multiprocessing
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from thrive_analytics import __version__
-from thrive_analytics.exceptions import ThriveError
+from thrive_analytics.exceptions import ConfigurationError, ThriveError
 from thrive_analytics.reports.files import file_digest, write_atomic
 from thrive_analytics.settings import database_url as resolve_database_url
 from thrive_analytics.warehouse import Warehouse
@@ -78,8 +77,16 @@ def run_batch(
     workers: int = 1,
     force: bool = False,
     progress: Callable[[ReportResult], None] | None = None,
+    scheduler: str | None = None,
 ) -> BatchSummary:
-    """Generate ``job``'s reports on ``workers`` processes; every client ends completed, skipped or failed."""
+    """Generate ``job``'s reports; every client ends completed, skipped or failed.
+
+    ``workers`` 1 runs them in this process; more start a local Dask cluster of that many worker processes;
+    ``scheduler`` (``tcp://host:port``) runs them on an existing Dask cluster instead (see ``distributed``)."""
+    if scheduler is not None and workers != 1:
+        raise ConfigurationError(
+            "Give either a number of workers (a local cluster) or a Dask scheduler's address, not both."
+        )
     started = time.perf_counter()
     job = _resolved(job)
     summary = BatchSummary()
@@ -93,7 +100,7 @@ def run_batch(
                 progress(result)
         else:
             todo.append((client, key))
-    for result in _execute(job, todo, workers):
+    for result in _execute(job, todo, workers, scheduler):
         summary.results.append(result)
         if progress:
             progress(result)
@@ -180,7 +187,7 @@ def _worker_start() -> None:
     global _EXPORTERS
     from thrive_analytics.reports.run import Exporters
 
-    _EXPORTERS = Exporters()
+    _EXPORTERS = Exporters(prefetch=True)  # one organisation, many clients: read its data once
     _EXPORTERS.kernel  # noqa: B018 - started and warmed up here
     import atexit
 
@@ -193,7 +200,7 @@ def _one(job: BatchJob, client: str, key: str) -> ReportResult:
 
     global _EXPORTERS
     if _EXPORTERS is None:
-        _EXPORTERS = Exporters()
+        _EXPORTERS = Exporters(prefetch=True)  # one organisation, many clients: read its data once
     started = time.perf_counter()
     request = ReportRequest(
         org=job.org,
@@ -218,36 +225,21 @@ def _one(job: BatchJob, client: str, key: str) -> ReportResult:
     return ReportResult(client, "completed", time.perf_counter() - started, files)
 
 
-def _execute(job: BatchJob, todo: Sequence[tuple[str, str]], workers: int) -> Iterable[ReportResult]:
+def _execute(
+    job: BatchJob, todo: Sequence[tuple[str, str]], workers: int, scheduler: str | None = None
+) -> Iterable[ReportResult]:
     if not todo:
         return
-    if workers <= 1:
+    if scheduler is None and workers <= 1:
         try:
             for client, key in todo:
                 yield _one(job, client, key)
         finally:
             _close_local()
         return
-    pending = list(todo)
-    while pending:
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start) as pool:
-            running = {}
-            broken = False
-            while (pending or running) and not broken:
-                while pending and len(running) < 2 * workers:  # bounded: a few tasks in flight, not all
-                    client, key = pending.pop(0)
-                    running[pool.submit(_one, job, client, key)] = client
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    client = running.pop(future)
-                    try:
-                        yield future.result()
-                    except BrokenProcessPool:
-                        broken = True
-                        yield ReportResult(client, "failed", error="its worker process died while running it")
-            for client in running.values():  # a worker died: the others in flight are lost too
-                yield ReportResult(client, "failed", error="its worker process died while another report ran")
+    from .distributed import run_on_cluster
+
+    yield from run_on_cluster(job, todo, workers=workers, scheduler=scheduler)
 
 
 def _close_local() -> None:

@@ -251,13 +251,17 @@ def rollup(db_url, orgs, dates, max_days) -> None:
 
 def _register_subcommands() -> None:
     from .cli_analytics import analytics
+    from .cli_dashboard import register as register_dashboard_commands
     from .cli_reports import report, reports
+    from .cli_schedules import register as register_schedule_commands
     from .cli_templates import templates
 
     cli.add_command(analytics)
     cli.add_command(report)
     cli.add_command(reports)
     cli.add_command(templates)
+    register_schedule_commands(cli)  # schedules, scheduler, deliveries
+    register_dashboard_commands(cli)  # dashboard, users
 
 
 _register_subcommands()

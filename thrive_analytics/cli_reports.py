@@ -192,7 +192,16 @@ def reports() -> None:
     type=click.IntRange(1, 64),
     default=1,
     show_default=True,
-    help="Worker processes, each with a warm kernel.",
+    help="Worker processes, each with a warm kernel: 1 runs the reports in this process, more start a local "
+    "Dask cluster of that many workers.",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Run on an existing Dask cluster, e.g. tcp://host:8786, instead of local workers (needs the dask "
+    "extra; with several machines, --out must be a folder they all share at the same path, and --db a "
+    "warehouse they all reach).",
 )
 @click.option("--force", is_flag=True, help="Generate again reports already completed for the same inputs.")
 @click.option(
@@ -211,6 +220,7 @@ def reports_run(
     formats,
     out,
     workers,
+    scheduler,
     force,
     brand,
     template,
@@ -219,7 +229,8 @@ def reports_run(
     end,
     db_url,
 ) -> None:
-    """One report type for many clients: warm worker processes, failures isolated, resumable."""
+    """One report type for many clients: warm worker processes (in a local or an existing Dask cluster),
+    failures isolated, resumable."""
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -235,8 +246,16 @@ def reports_run(
     from .cli import open_warehouse
     from .exceptions import ThriveError
 
+    if scheduler is not None and workers != 1:
+        raise click.UsageError(
+            "--workers starts a local cluster and --scheduler uses an existing one; give only one of them."
+        )
     warehouse = open_warehouse(db_url)
     selected = [c for c in _clients(warehouse, org, clients, client_type) if c]
+    if scheduler is not None:
+        from pipelines.distributed import check_scheduler
+
+        check_scheduler(scheduler)  # before the progress bar: an unreachable scheduler is one sentence
     job = BatchJob(
         org=org,
         report_type=report_type,
@@ -272,7 +291,7 @@ def reports_run(
             text = f"done {counts['completed']}, skipped {counts['skipped']}, failed {counts['failed']}, {rate:.1f}/s"
             bar.update(task, advance=1, counts=text)
 
-        summary = run_batch(job, workers=workers, force=force, progress=advance)
+        summary = run_batch(job, workers=workers, force=force, progress=advance, scheduler=scheduler)
     click.echo(f"{'client':<40}{'status':<11}{'seconds':>8}  detail")
     for r in summary.results:
         detail = r.error if r.error else ", ".join(r.files.values())

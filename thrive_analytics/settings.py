@@ -56,6 +56,24 @@ SETTINGS: tuple[Setting, ...] = (
         "agency's own versions.",
     ),
     Setting("chromium", None, "Path of the Chromium that prints PDF reports; default: chromium on the PATH."),
+    Setting("smtp_host", "localhost", "SMTP server that scheduled reports are e-mailed through."),
+    Setting("smtp_port", 25, "Port of the SMTP server (587 for STARTTLS submission).", int),
+    Setting("smtp_starttls", False, "Upgrade the SMTP connection with STARTTLS before sending.", bool),
+    Setting("smtp_user", None, "SMTP login user (none: no login)."),
+    Setting("smtp_password", None, "SMTP login password (sent only over STARTTLS or to a loopback server)."),
+    Setting("smtp_from", "Thrive Analytics <reports@localhost>", "Sender (From:) of the report e-mails."),
+    Setting(
+        "link_base_url",
+        "http://localhost:8866",
+        "Base URL of the dashboard server; a report link is <base>/api/reports/<report id>.",
+    ),
+    Setting(
+        "freshness_days",
+        2,
+        "A client's scheduled report is held back when its latest daily data is more than this many days "
+        "older than the period end.",
+        int,
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

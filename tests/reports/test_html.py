@@ -195,7 +195,7 @@ def test_report_content_appears_in_order(page: str) -> None:
 def test_document_shell(page: str) -> None:
     assert page.startswith("<!DOCTYPE html>")
     assert re.search(r'<html lang="en">', page)
-    assert '<meta charset="utf-8"/>' in page
+    assert re.search(r'<meta charset="utf-8"\s*/?>', page)
     assert 'name="viewport"' in page
     title = re.search(r"<title>(.*?)</title>", page).group(1)
     assert title == "Monthly social media report — City of Springfield — June 2026"

@@ -122,6 +122,21 @@ def check_contrast(colors: BrandColors) -> list[ContrastProblem]:
     return problems
 
 
+@functools.lru_cache(maxsize=128)
+def _chart_palette(colors: BrandColors) -> tuple[str, ...]:
+    """:attr:`Brand.palette` for ``colors``, computed once per set of colours (every chart asks for it)."""
+    bg = colors.background
+    palette = [colors.primary, colors.secondary, colors.accent]
+    toward_bg = 0.2 if _is_light(bg) else -0.2
+    for base in list(palette):
+        for delta in (toward_bg, -toward_bg):
+            shade = _meet(_with_lightness(base, _lightness(base) + delta), bg, 3.0)
+            if shade not in palette and abs(_lightness(shade) - _lightness(base)) >= 0.1:
+                palette.append(shade)
+                break
+    return tuple(palette)
+
+
 def _is_light(background: str) -> bool:
     return contrast_ratio(background, "#000000") >= contrast_ratio(background, "#ffffff")
 
@@ -166,16 +181,7 @@ class Brand:
         Each base colour gets a tint (towards the background, held at 3:1) or, when that would be
         barely distinguishable from it, a shade (away from the background).
         """
-        bg = self.colors.background
-        colors = [self.colors.primary, self.colors.secondary, self.colors.accent]
-        toward_bg = 0.2 if _is_light(bg) else -0.2
-        for base in list(colors):
-            for delta in (toward_bg, -toward_bg):
-                shade = _meet(_with_lightness(base, _lightness(base) + delta), bg, 3.0)
-                if shade not in colors and abs(_lightness(shade) - _lightness(base)) >= 0.1:
-                    colors.append(shade)
-                    break
-        return colors
+        return list(_chart_palette(self.colors))
 
     def css(self) -> str:
         """CSS custom properties (``--brand-primary`` ... ``--brand-font``, ``--brand-logo``) in ``:root``."""

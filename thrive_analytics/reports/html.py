@@ -135,7 +135,7 @@ class HtmlRenderer:
                 "remove_all_outputs_tags": REMOVE_OUTPUT_TAGS,
             }
         )
-        self._exporter = nbconvert.HTMLExporter(
+        self._exporter = _without_soup_pass(nbconvert.HTMLExporter)(
             config=config,
             template_name=template_name,
             # Template directories are looked up as <basedir>/<name>; the same dirs as plain paths let a
@@ -239,6 +239,39 @@ class HtmlRenderer:
                 f"report_meta lacks {', '.join(missing)}; pass ReportDocument.meta() (keys: {', '.join(REPORT_KEYS)})."
             )
         return {key: meta.get(key) for key in REPORT_KEYS} | meta
+
+
+def _without_soup_pass(html_exporter: type) -> type:
+    """``HTMLExporter`` without the BeautifulSoup pass its ``from_notebook_node`` ends with, which re-parses and
+    re-serialises the whole page (about a third of a report's HTML time) to add a stock alt text to images that
+    have none and ``tabindex`` to JupyterLab cell wrappers. The thrive template writes every image's alt text
+    itself and has no such wrappers; a derived template that needs them can set ``soup_pass = True``."""
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class ReportHTMLExporter(html_exporter):
+        soup_pass = False
+
+        def from_notebook_node(self, nb, resources=None, **kw):
+            if self.soup_pass:
+                return super().from_notebook_node(nb, resources, **kw)
+            # The filters HTMLExporter registers before rendering: code highlighting for the notebook's
+            # language and the choice of each output's richest displayable type.
+            language = nb.metadata.get("language_info", {})
+            lexer = language.get("pygments_lexer", language.get("name"))
+            resources = self._init_resources(resources)
+            self.register_filter(
+                "highlight_code",
+                self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)),
+            )
+            self.register_filter(
+                "filter_data_type",
+                WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources),
+            )
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return ReportHTMLExporter
 
 
 def available_templates(search_path: list[Path] | None = None) -> list[str]:

@@ -18,7 +18,9 @@ or when its memory passes ``max_rss_mb``.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -33,6 +35,7 @@ WARMUP = """\
 import gc, os, sys, warnings
 import pandas as pd
 import thrive_analytics.reports, thrive_analytics.reports.build, thrive_analytics.charts
+import thrive_analytics.dashboard.report_page
 from thrive_analytics import charts as _charts
 from thrive_analytics.reports import kernels as _kernels
 _charts.line_figure(pd.DataFrame({"d": pd.date_range("2026-01-01", periods=2), "v": [1, 2]}), "d", "v", title="warm")
@@ -91,6 +94,16 @@ def restore(cwd: str | None = None) -> None:
     os.chdir(cwd or _SNAPSHOT["cwd"])
 
 
+#: Set by a web server for the request its kernel serves (Voila, CGI-style variables): never the report kernel's.
+REQUEST_VARIABLES = ("VOILA_", "HTTP_", "QUERY_STRING", "SCRIPT_NAME", "PATH_INFO", "SERVER_", "REMOTE_")
+
+
+def _inherited_environment() -> dict[str, str]:
+    """This process's environment without the page request's variables: a report kernel started from a
+    dashboard kernel must not look like (or learn the identity of) the dashboard's own kernel."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(REQUEST_VARIABLES)}
+
+
 class WarmKernel:
     """One kernel, started and warmed up once, reused for many notebooks (one thread at a time)."""
 
@@ -102,11 +115,13 @@ class WarmKernel:
         max_rss_mb: int = 1500,
         startup_timeout: int = 60,
         warmup: str = WARMUP,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.kernel_name = kernel_name
+        self.env = dict(env or {})  # set in the kernel's environment, over this process's
         self.max_reports, self.max_rss_mb = max_reports, max_rss_mb
         self.startup_timeout, self.warmup = startup_timeout, warmup
-        self.km = self.kc = None
+        self.km = self.kc = self._ipc_dir = None
         self.reports = 0
         self.restarts = 0
         self.start()
@@ -116,16 +131,21 @@ class WarmKernel:
         starter = NotebookClient(
             nbformat.v4.new_notebook(), kernel_name=self.kernel_name, startup_timeout=self.startup_timeout
         )
-        self.km = starter.create_kernel_manager()
-        for attempt in range(3):  # kernels started together can race for ports
+        for attempt in range(3):
+            self.km = starter.create_kernel_manager()
+            # Unix sockets in a private folder, not TCP ports on loopback: no port races between kernels started
+            # together, nothing another local user can connect to, and no "running over TCP without
+            # encryption" warning on every start.
+            self._ipc_dir = tempfile.mkdtemp(prefix="thrive-kernel-")
+            self.km.transport, self.km.ip = "ipc", os.path.join(self._ipc_dir, "kernel")
             try:
-                starter.start_new_kernel()
+                starter.start_new_kernel(env={**_inherited_environment(), **self.env})
                 starter.start_new_kernel_client()
                 break
             except Exception:
+                shutil.rmtree(self._ipc_dir, ignore_errors=True)
                 if attempt == 2:
                     raise
-                self.km = starter.create_kernel_manager()
         self.kc = starter.kc
         self.reports = 0
         self.run(self.warmup, timeout=300)
@@ -184,7 +204,9 @@ class WarmKernel:
             self.kc.stop_channels()
         if self.km is not None and self.km.has_kernel:
             run_sync(self.km.shutdown_kernel)(now=True)
-        self.km = self.kc = None
+        if self._ipc_dir:
+            shutil.rmtree(self._ipc_dir, ignore_errors=True)
+        self.km = self.kc = self._ipc_dir = None
 
     def __enter__(self) -> WarmKernel:
         return self

@@ -59,12 +59,22 @@ class ReportOutput:
 
 
 class Exporters:
-    """The HTML renderer and the PDF printer, built once and reused for many reports (a batch worker)."""
+    """The HTML renderer, the PDF printer and the warm kernel, built once and reused for many reports (a batch
+    worker). ``prefetch``: the kernel answers each client's reads from organisation-wide reads, made once per
+    organisation, period and data revision (``service.prefetch``): for a worker that runs many clients'
+    reports of one organisation."""
 
-    def __init__(self, template_dirs: Sequence[Path] | None = None, template_name: str = "thrive"):
+    def __init__(
+        self,
+        template_dirs: Sequence[Path] | None = None,
+        template_name: str = "thrive",
+        *,
+        prefetch: bool = False,
+    ):
         from .html import HtmlRenderer
 
         self.html = HtmlRenderer(list(template_dirs or []), template_name)
+        self.prefetch = prefetch
         self._printer = None
         self._kernel = None
 
@@ -72,9 +82,10 @@ class Exporters:
     def kernel(self):
         """The warm kernel report notebooks run on (started and warmed up on first use)."""
         if self._kernel is None:
+            from ..service.prefetch import ENV
             from .kernels import WarmKernel
 
-            self._kernel = WarmKernel()
+            self._kernel = WarmKernel(env={ENV: "1"} if self.prefetch else None)
         return self._kernel
 
     @property
@@ -279,7 +290,7 @@ def generate_report(
     plan = plan_report(request, warehouse)
     output = ReportOutput(plan.report_type, plan.client_slug)
     scope = Scope(plan.org_id)
-    with warehouse.session(scope) as session:
+    with warehouse.session(scope, write=True) as session:
         for fmt in request.formats:
             output.runs[fmt] = store.start_run(
                 session,
@@ -301,14 +312,14 @@ def generate_report(
         nb = execute(plan, engine_name=engine_name, **engine_kwargs)
         files = export(plan, nb, exporters)
     except Exception as exc:
-        with warehouse.session(scope) as session:
+        with warehouse.session(scope, write=True) as session:
             for run_id in output.runs.values():
                 store.fail_run(session, run_id, exc)
         raise
     finally:
         if own:
             exporters.close()
-    with warehouse.session(scope) as session:
+    with warehouse.session(scope, write=True) as session:
         for fmt, path in files.items():
             digest, size = file_digest(path)
             store.finish_run(session, output.runs[fmt], file=str(path), checksum=digest, size_bytes=size)

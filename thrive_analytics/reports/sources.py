@@ -21,7 +21,8 @@ from ..service.answers import answer
 from ..service.benchmarks import industry_benchmarks
 from ..service.client import client_analytics
 from ..service.common import resolve_period
-from ..service.loaders import load_daily, load_table
+from ..service.loaders import load_daily
+from ..service.prefetch import per_client
 from ..warehouse import Scope, TenantSession, Warehouse, schema
 
 #: Report types that show a peer comparison / a forecast / industry benchmarks.
@@ -76,9 +77,9 @@ def gather(
         end=end,
         include_comparison=report_type in WITH_PEERS,
         include_forecast=report_type in WITH_FORECAST,
+        include_health=False,  # agency-internal: never in a client's report
     ).to_dict()
     row = dict(result["client_analytics"])
-    row.pop("health_indicators", None)  # agency-internal: never in a client's report
     period = resolve_period(time_range, end)
     audience = result["audience_insights"]
     row["followers"] = audience.get("total_followers")
@@ -166,15 +167,7 @@ def _portfolio(session, org, time_range, end, report_type, warehouse) -> ReportD
 
 def client_spend(session: TenantSession, client_id: int, start: dt.date, end: dt.date) -> dict:
     """Fees earned from the client on the period's days (each invoice spread over the days it covers)."""
-    inv = schema.invoices
-    invoices = load_table(
-        session,
-        inv,
-        inv.c.client_id == client_id,
-        inv.c.period_start <= end,
-        inv.c.period_end >= start,
-        columns=["client_id", "stream", "status", "period_start", "period_end", "amount"],
-    )
+    invoices = _invoices(session, start, end, [client_id])
     if invoices.empty:
         return {"total": 0.0, "by_stream": {}}
     by_stream = {
@@ -185,21 +178,23 @@ def client_spend(session: TenantSession, client_id: int, start: dt.date, end: dt
     return {"total": float(recognized_revenue(invoices, start, end)), "by_stream": by_stream}
 
 
+@per_client()
+def _invoices(session: TenantSession, start: dt.date, end: dt.date, client_ids) -> pd.DataFrame:
+    inv = schema.invoices
+    stmt = session.select(
+        *(inv.c[c] for c in ("client_id", "stream", "status", "period_start", "period_end", "amount"))
+    ).where(inv.c.period_start <= end, inv.c.period_end >= start)
+    if client_ids is not None:
+        stmt = stmt.where(inv.c.client_id.in_(client_ids))
+    return session.frame(stmt.order_by(inv.c.client_id, inv.c.id))
+
+
 def service_levels(session: TenantSession, client_id: int, end: dt.date, days: int = 90) -> dict:
     """Messages from the client's public channels in the last ``days`` days: how many, how many answered,
     the median hours to answer."""
-    comms = schema.communications
     since = dt.datetime.combine(end - dt.timedelta(days=days - 1), dt.time.min)
     until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min)
-    inbound = load_table(
-        session,
-        comms,
-        comms.c.client_id == client_id,
-        comms.c.direction == "inbound",
-        comms.c.sent_at >= since,
-        comms.c.sent_at < until,
-        columns=["sent_at", "responded_at"],
-    )
+    inbound = _inbound(session, since, until, [client_id])
     if inbound.empty:
         return {"inbound": 0, "answered_share": None, "response_hours_median": None, "days": days}
     sent = pd.to_datetime(inbound["sent_at"], utc=True)
@@ -211,3 +206,14 @@ def service_levels(session: TenantSession, client_id: int, end: dt.date, days: i
         "response_hours_median": float(hours.median()) if len(hours) else None,
         "days": days,
     }
+
+
+@per_client()
+def _inbound(session: TenantSession, since: dt.datetime, until: dt.datetime, client_ids) -> pd.DataFrame:
+    comms = schema.communications
+    stmt = session.select(comms.c.client_id, comms.c.sent_at, comms.c.responded_at).where(
+        comms.c.direction == "inbound", comms.c.sent_at >= since, comms.c.sent_at < until
+    )
+    if client_ids is not None:
+        stmt = stmt.where(comms.c.client_id.in_(client_ids))
+    return session.frame(stmt.order_by(comms.c.client_id, comms.c.sent_at, comms.c.id))

@@ -47,6 +47,7 @@ def client_analytics(
     end: dt.date | None = None,
     include_comparison: bool = False,
     include_forecast: bool = False,
+    include_health: bool = True,
     top: int = 5,
 ) -> ClientAnalytics:
     """The client's figures for the period, its daily series, best posts, audience and recommendations."""
@@ -96,7 +97,7 @@ def client_analytics(
         .to_dict(),
     }
     comparison = peer_comparison(session, period, frame, cid) if include_comparison else None
-    if cid in frame.index:
+    if include_health and cid in frame.index:
         from ..health import health_indicators
         from .signals import health_signals
 

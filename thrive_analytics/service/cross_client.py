@@ -14,6 +14,7 @@ from ..results import JsonResult
 from ..warehouse import TenantSession, schema
 from . import loaders
 from .common import resolve_period
+from .prefetch import per_client
 
 
 @dataclass
@@ -112,30 +113,39 @@ def client_frame(session: TenantSession, period: m.Period, client_ids=None) -> t
     return frame, raw
 
 
-def _revenue_by_client(session: TenantSession, start: dt.date, end: dt.date, ids) -> pd.Series:
+@per_client(by="index")
+def _revenue_by_client(session: TenantSession, start: dt.date, end: dt.date, client_ids) -> pd.Series:
     invoices = schema.invoices
     stmt = session.select(invoices.c.client_id, invoices.c.amount).where(
         invoices.c.period_start.between(start, end), invoices.c.status != "void"
     )
-    if ids is not None:
-        stmt = stmt.where(invoices.c.client_id.in_(ids))
+    if client_ids is not None:
+        stmt = stmt.where(invoices.c.client_id.in_(client_ids))
+    stmt = stmt.order_by(invoices.c.client_id, invoices.c.id)
     frame = session.frame(stmt)
     if frame.empty:
         return pd.Series(dtype="float64")
     return frame.groupby("client_id")["amount"].sum().map(float)
 
 
-def _latest_survey(session: TenantSession, end: dt.date, ids) -> pd.DataFrame:
+@per_client(by="index")
+def _latest_survey(session: TenantSession, end: dt.date, client_ids) -> pd.DataFrame:
     surveys = schema.surveys
     stmt = session.select(surveys.c.client_id, surveys.c.survey_date, surveys.c.csat, surveys.c.nps).where(
         surveys.c.survey_date <= end
     )
-    if ids is not None:
-        stmt = stmt.where(surveys.c.client_id.in_(ids))
+    if client_ids is not None:
+        stmt = stmt.where(surveys.c.client_id.in_(client_ids))
+    stmt = stmt.order_by(surveys.c.client_id, surveys.c.survey_date, surveys.c.id)
     frame = session.frame(stmt)
     if frame.empty:
         return pd.DataFrame(columns=["csat", "nps"], dtype="float64")
-    return frame.sort_values("survey_date").groupby("client_id")[["csat", "nps"]].last().astype("float64")
+    return (
+        frame.sort_values("survey_date", kind="stable")
+        .groupby("client_id")[["csat", "nps"]]
+        .last()
+        .astype("float64")
+    )
 
 
 def ranking_inputs(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

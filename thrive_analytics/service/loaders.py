@@ -14,6 +14,7 @@ from sqlalchemy import String, and_, func, or_, type_coerce
 
 from ..metrics import METRICS
 from ..warehouse import TenantSession, schema
+from .prefetch import per_client
 
 _DAILY = schema.account_metrics_daily
 _ACCOUNTS = schema.platform_accounts
@@ -29,6 +30,7 @@ def _metric_sums(table) -> list:
     return [func.sum(table.c[m]).label(m) for m in METRICS]
 
 
+@per_client(by="id")
 def load_clients(session: TenantSession, client_ids=None) -> pd.DataFrame:
     clients = schema.clients
     stmt = session.select(clients).order_by(clients.c.id)
@@ -37,6 +39,7 @@ def load_clients(session: TenantSession, client_ids=None) -> pd.DataFrame:
     return session.frame(stmt)
 
 
+@per_client()
 def load_daily(session: TenantSession, start: dt.date, end: dt.date, client_ids=None) -> pd.DataFrame:
     """One row per client per day (platforms summed), for days between ``start`` and ``end``."""
     stmt = session.select(
@@ -53,6 +56,7 @@ def load_daily(session: TenantSession, start: dt.date, end: dt.date, client_ids=
     return _typed(session.frame(stmt, raw=True))
 
 
+@per_client()
 def load_client_sums(session: TenantSession, start: dt.date, end: dt.date, client_ids=None) -> pd.DataFrame:
     """One row per client: metric sums between ``start`` and ``end`` (for a period compared against)."""
     stmt = session.select(_DAILY.c.client_id, *_metric_sums(_DAILY)).where(
@@ -64,6 +68,7 @@ def load_client_sums(session: TenantSession, start: dt.date, end: dt.date, clien
     return sums if len(sums) else pd.DataFrame(columns=["client_id", *METRICS], dtype="int64")
 
 
+@per_client()
 def load_platform_totals(
     session: TenantSession, start: dt.date, end: dt.date, client_ids=None
 ) -> pd.DataFrame:
@@ -86,6 +91,7 @@ def load_platform_totals(
     return joined.groupby(["client_id", "platform"], as_index=False)[list(METRICS)].sum()
 
 
+@per_client()
 def load_followers(session: TenantSession, days: list[dt.date], client_ids=None) -> pd.DataFrame:
     """Followers per client, platform and day, for the given days only (period ends, for audience growth)."""
     stmt = session.select(
@@ -94,9 +100,11 @@ def load_followers(session: TenantSession, days: list[dt.date], client_ids=None)
     stmt = stmt.where(_DAILY.c.metric_date.in_(days))
     if client_ids is not None:
         stmt = stmt.where(_DAILY.c.client_id.in_([int(c) for c in client_ids]))
+    stmt = stmt.order_by(_DAILY.c.client_id, _DAILY.c.metric_date, _DAILY.c.account_id)
     return _typed(session.frame(stmt, raw=True))
 
 
+@per_client()
 def load_content(
     session: TenantSession,
     start: dt.date,
@@ -142,6 +150,7 @@ def load_content(
             published.where(items.c.client_id.in_(ids)),
             planned.where(items.c.client_id.in_(ids)),
         )
+    published, planned = published.order_by(items.c.id), planned.order_by(items.c.id)
     frames = [f for f in (session.frame(published, raw=True), session.frame(planned, raw=True)) if len(f)]
     items_frame = _typed(
         pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[c.name for c in columns])
@@ -173,8 +182,14 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     for column in (*METRICS, "followers"):
         if column in frame:
             frame[column] = pd.to_numeric(frame[column]).fillna(0).astype("int64")
+    # One time unit whatever the text looks like (pandas infers seconds or microseconds from the values), so
+    # a client's rows read alone and read with the organisation's are typed alike.
     if "metric_date" in frame:
-        frame["metric_date"] = pd.to_datetime(frame["metric_date"].astype(str), format="ISO8601")
+        frame["metric_date"] = pd.to_datetime(frame["metric_date"].astype(str), format="ISO8601").dt.as_unit(
+            "us"
+        )
     if "published_at" in frame:
-        frame["published_at"] = pd.to_datetime(frame["published_at"], utc=True, format="ISO8601")
+        frame["published_at"] = pd.to_datetime(frame["published_at"], utc=True, format="ISO8601").dt.as_unit(
+            "us"
+        )
     return frame

@@ -20,10 +20,12 @@ from decimal import Decimal
 
 from sqlalchemy import func
 
+from ..dashboard.alerts import store_alerts
 from ..results import jsonable
 from ..revenue import mrr_at, recognized_revenue
 from ..warehouse import Scope, TenantSession, Warehouse, schema
 from . import loaders
+from .alerts import alerts
 from .answers import answer_key, store
 from .cross_client import cross_client
 from .overview import overview
@@ -261,4 +263,7 @@ def run_rollup(
             summary.days.setdefault(slug, []).append(day.isoformat())
             if progress:
                 progress(slug, day, written)
+        if todo:  # the alerts of the newest day's week, stored so open dashboards show new ones live
+            with warehouse.session(Scope(scope.org_id), write=True) as session:
+                store_alerts(session, alerts(session, time_range="7d", end=todo[-1]).alerts)
     return summary

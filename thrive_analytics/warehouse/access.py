@@ -348,10 +348,16 @@ class Warehouse:
             yield conn
 
     @contextmanager
-    def _begin(self) -> Iterator[Connection]:
+    def _begin(self, write: bool = False) -> Iterator[Connection]:
         try:
-            with self.engine.begin() as conn:
-                yield conn
+            with self.engine.connect() as conn:
+                if write and self.backend == "sqlite":
+                    # Take SQLite's write lock at BEGIN (waiting up to the busy timeout): a transaction that
+                    # reads first and writes later cannot wait for it, and fails at once with "database is
+                    # locked" whenever another process is writing.
+                    conn.execution_options(thrive_begin="BEGIN IMMEDIATE")
+                with conn.begin():
+                    yield conn
         except OperationalError as exc:
             if _is_connection_error(exc):
                 raise DatabaseUnavailableError(unavailable_message(self.engine, exc)) from None
@@ -407,9 +413,10 @@ class Warehouse:
         return Scope(org_id, client_id, role or "client_viewer")
 
     @contextmanager
-    def session(self, scope: Scope) -> Iterator[TenantSession]:
-        """A tenant-scoped transaction for an already-resolved :class:`Scope`."""
-        with self._begin() as conn:
+    def session(self, scope: Scope, *, write: bool = False) -> Iterator[TenantSession]:
+        """A tenant-scoped transaction for an already-resolved :class:`Scope`. ``write``: the transaction will
+        write (on SQLite it then holds the write lock from the start, so concurrent writers queue, not fail)."""
+        with self._begin(write) as conn:
             if self.backend == "postgresql":
                 _enter_scope(conn, scope)
             yield TenantSession(conn, scope)

@@ -86,7 +86,7 @@ def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql(conn.get_execution_options().get("thrive_begin", "BEGIN"))
 
 
 def check_connection(engine: Engine) -> None:

@@ -514,4 +514,144 @@ white_label_reports = tenant_table(
     derived=True,
 )
 
+# --- Report schedules, schedule slot claims and the delivery log (issue 5; migration 0006) -------------
+
+SCHEDULE_CLIENT_MODES = ("all", "list", "type")
+RECIPIENT_MODES = ("attach", "link")
+SLOT_STATUSES = ("claimed", "running", "completed", "failed", "missed", "held")
+DELIVERY_CHANNELS = ("email", "dashboard", "download")
+DELIVERY_STATUSES = ("sent", "failed", "held", "downloaded")
+
+report_schedules = tenant_table(
+    "report_schedules",
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("name", String(80), nullable=False),
+    Column("cron", String(120), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("template_id", BigInteger, ForeignKey("report_templates.id", ondelete="SET NULL")),
+    Column("template_name", String(80)),  # kept when the template is deleted, so the schedule can say so
+    Column("report_type", _enum("report_type", REPORT_TYPES), nullable=False),
+    Column("period", _enum("report_time_range", REPORT_TIME_RANGES)),
+    Column(
+        "clients_mode", _enum("schedule_clients", SCHEDULE_CLIENT_MODES), nullable=False, server_default="all"
+    ),
+    Column("client_ids", JSONType, nullable=False, server_default="[]"),
+    Column("client_type", _enum("client_type", CLIENT_TYPES)),
+    Column("formats", JSONType, nullable=False, server_default="[]"),
+    Column("recipients", JSONType, nullable=False, server_default="[]"),
+    Column("dashboard", Boolean, nullable=False, server_default="1"),
+    Column("enabled", Boolean, nullable=False, server_default="1"),
+    Column("active_since", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    _now(),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("org_id", "name"),
+    CheckConstraint("(clients_mode = 'type') = (client_type IS NOT NULL)", name="type_has_client_type"),
+    client=None,
+    derived=True,
+)
+
+schedule_runs = tenant_table(
+    "schedule_runs",
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("schedule_id", BigInteger, ForeignKey("report_schedules.id", ondelete="CASCADE"), nullable=False),
+    Column("slot", DateTime(timezone=True), nullable=False),  # the cron fire time, in UTC
+    Column("status", _enum("slot_status", SLOT_STATUSES), nullable=False),
+    Column("claimed_by", String(200)),
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
+    Column("heartbeat_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("attempts", SmallInteger, nullable=False, server_default="1"),
+    Column("reports_completed", Integer, nullable=False, server_default="0"),
+    Column("reports_failed", Integer, nullable=False, server_default="0"),
+    Column("reports_held", Integer, nullable=False, server_default="0"),
+    Column("deliveries_sent", Integer, nullable=False, server_default="0"),
+    Column("deliveries_failed", Integer, nullable=False, server_default="0"),
+    Column("error", Text),
+    UniqueConstraint("schedule_id", "slot"),  # the claim: one row per schedule and slot, ever
+    Index("ix_schedule_runs_org_status", "org_id", "status"),
+    client=None,
+    derived=True,
+)
+
+report_deliveries = tenant_table(
+    "report_deliveries",
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("schedule_id", BigInteger, ForeignKey("report_schedules.id", ondelete="SET NULL")),
+    Column("schedule_run_id", BigInteger, ForeignKey("schedule_runs.id", ondelete="SET NULL")),
+    Column("report_id", BigInteger, ForeignKey("white_label_reports.id", ondelete="SET NULL")),
+    Column("channel", _enum("delivery_channel", DELIVERY_CHANNELS), nullable=False),
+    Column("mode", _enum("recipient_mode", RECIPIENT_MODES)),
+    Column("recipient", String(254)),
+    Column("status", _enum("delivery_status", DELIVERY_STATUSES), nullable=False),
+    Column("file", String(1000)),
+    Column("checksum", String(64)),
+    Column("error", Text),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("(status IN ('failed', 'held')) = (error IS NOT NULL)", name="problem_has_reason"),
+    Index("ix_report_deliveries_org_at", "org_id", "at"),
+    Index("ix_report_deliveries_client_at", "client_id", "at"),
+    Index("ix_report_deliveries_run_channel", "schedule_run_id", "channel"),
+    client="optional",
+    derived=True,
+)
+
+# (end of schedules and deliveries)
+
+# --- Dashboards: stored alerts and their acknowledgements (issue 6; migration 0007) -----------------------
+
+ALERT_TYPES = ("threshold", "anomaly", "trend", "system")
+ALERT_SEVERITIES = ("low", "medium", "high", "critical")
+ACTIVITY_KINDS = (
+    "content_published",
+    "campaign_started",
+    "client_activity",
+    "revenue_generated",
+    "alert_raised",
+    "alert_acknowledged",
+    "report_generated",
+)
+
+# Alerts computed by service.alerts and stored by the rollup (dashboard.alerts.store_alerts), one row per
+# alert (its stable id is ``alert_key``); an acknowledgement is stored on the row, so every open page sees it.
+# ``client_id`` is set for an alert about one client; portfolio alerts (client NULL) stay invisible to client
+# viewers, whose scope and RLS policy require their own client.
+alerts = tenant_table(
+    "alerts",
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("alert_key", String(64), nullable=False),
+    Column("type", _enum("alert_type", ALERT_TYPES), nullable=False),
+    Column("severity", _enum("alert_severity", ALERT_SEVERITIES), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("affected_metrics", JSONType, nullable=False, server_default="[]"),
+    Column("affected_clients", JSONType, nullable=False, server_default="[]"),
+    Column("recommended_actions", JSONType, nullable=False, server_default="[]"),
+    Column("observed_at", DateTime(timezone=True), nullable=False),
+    _now(),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("acknowledged_at", DateTime(timezone=True)),
+    Column("acknowledged_by", String(254)),
+    UniqueConstraint("org_id", "alert_key"),
+    CheckConstraint("(acknowledged_at IS NULL) = (acknowledged_by IS NULL)", name="ack_has_user"),
+    Index("ix_alerts_org_updated", "org_id", "updated_at"),
+    client="optional",
+    derived=True,
+)
+
+# The activity feed's stored events (spec 6.5 RecentActivity): alerts raised and acknowledged, reports made.
+activity_events = tenant_table(
+    "activity_events",
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("kind", _enum("activity_kind", ACTIVITY_KINDS), nullable=False),
+    Column("description", String(500), nullable=False),
+    Column("actor", String(254)),
+    Column("impact", JSONType, nullable=False, server_default="{}"),
+    Column("occurred_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_activity_events_org_id_desc", "org_id", "id"),
+    client="optional",
+    derived=True,
+)
+
+# (end of dashboards)
+
 TENANT_TABLES: tuple[Table, ...] = tuple(t for t in metadata.sorted_tables if t.info.get("tenant"))
