@@ -188,7 +188,8 @@ def dash_site(tmp_path_factory) -> Iterator[Site]:
             stop_server(site.extra["real"][0])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # stopped when the dashboard tests end: a running sync Playwright
+# keeps an event loop on this thread, and later tests start their own Playwright here
 def browser() -> Iterator:
     playwright_api = pytest.importorskip("playwright.sync_api")
     from thrive_analytics.reports.pdf import find_chromium
