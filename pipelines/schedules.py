@@ -203,16 +203,10 @@ def list_schedules(session: TenantSession, *, enabled_only: bool = False) -> lis
 
 def get_schedule(session: TenantSession, name_or_id: str | int) -> Schedule:
     """A schedule of this organisation by name or id; another organisation's is 'not found'."""
-    t = schema.report_schedules
-    key = str(name_or_id).strip()
-    condition = t.c.name == key
-    if key.isdigit():
-        condition = condition | (t.c.id == int(key))
-    rows = session.execute(session.select(t).where(condition)).mappings().all()
-    if not rows:
-        raise NotFoundError(f"No report schedule {key!r} in this organisation; {_HINT}.")
-    by_name = [r for r in rows if r["name"] == key]
-    return _schedule(session, by_name[0] if by_name else rows[0], _slugs(session))
+    row = store.row_by_name_or_id(session, schema.report_schedules, name_or_id)
+    if row is None:
+        raise NotFoundError(f"No report schedule {str(name_or_id).strip()!r} in this organisation; {_HINT}.")
+    return _schedule(session, row, _slugs(session))
 
 
 def schedule_clients(session: TenantSession, schedule: Schedule) -> dict[int, dict[str, Any]]:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from .. import charts
 from ..reports.branding import Brand
-from ..reports.document import Section
+from ..reports.document import Section, Table
 from ..service.answers import answer
 from ..warehouse import TenantSession
 from .views import change, check_time_range, figure, frame_of, period_text, section, table
@@ -150,6 +150,18 @@ def rankings(cross: dict, *, brand: Brand | None = None, top: int = 10) -> Secti
     return section("rankings", "Client rankings", paragraphs=[text], charts=[chart], tables=[tab])
 
 
+def stream_table(rows: list[dict], caption: str = "") -> Table:
+    """The revenue streams of :func:`stream_rows` as a table (portfolio and revenue dashboards)."""
+    columns = [
+        ("stream", "Stream", "text"),
+        ("amount", "This period", "currency"),
+        ("previous_amount", "Previous period", "currency"),
+        ("growth_rate", "Growth", "percent"),
+        ("share", "Share", "percent"),
+    ]
+    return table("Revenue streams", rows, columns, caption)
+
+
 def stream_rows(money: dict) -> list[dict]:
     breakdown = money["analytics"]["revenue_breakdown"]
     return [
@@ -177,16 +189,5 @@ def revenue_breakdown(money: dict, *, brand: Brand | None = None) -> Section:
     chart = charts.shares_figure(
         frame_of(rows, ["stream", "amount"]), "stream", "amount", title="Revenue by stream", brand=brand
     )
-    tab = table(
-        "Revenue streams",
-        rows,
-        [
-            ("stream", "Stream", "text"),
-            ("amount", "This period", "currency"),
-            ("previous_amount", "Previous period", "currency"),
-            ("growth_rate", "Growth", "percent"),
-            ("share", "Share", "percent"),
-        ],
-        "Revenue recognised in the period, each invoice spread over the days it covers.",
-    )
+    tab = stream_table(rows, "Revenue recognised in the period, each invoice spread over the days it covers.")
     return section("revenue", "Revenue breakdown", figures=figures, charts=[chart], tables=[tab])

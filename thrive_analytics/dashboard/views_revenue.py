@@ -23,7 +23,7 @@ from ..service.answers import answer
 from ..service.common import resolve_period
 from ..warehouse import TenantSession, schema
 from .views import check_time_range, figure, frame_of, section, table
-from .views_portfolio import STREAM_LABELS, stream_rows
+from .views_portfolio import STREAM_LABELS, stream_rows, stream_table
 
 __all__ = [
     "churn_model",
@@ -93,17 +93,7 @@ def streams(money: dict, *, brand: Brand | None = None) -> Section:
         kind="percent",
         brand=brand,
     )
-    tab = table(
-        "Revenue streams",
-        rows,
-        [
-            ("stream", "Stream", "text"),
-            ("amount", "This period", "currency"),
-            ("previous_amount", "Previous period", "currency"),
-            ("growth_rate", "Growth", "percent"),
-            ("share", "Share", "percent"),
-        ],
-    )
+    tab = stream_table(rows)
     return section("streams", "Revenue streams", charts=[shares, growth], tables=[tab])
 
 

@@ -214,16 +214,22 @@ def list_templates(session: TenantSession) -> list[ReportTemplate]:
 
 def get_template(session: TenantSession, name_or_id: str | int) -> ReportTemplate:
     """A template of this organisation by name or id; another organisation's is 'not found'."""
-    t = schema.report_templates
+    row = row_by_name_or_id(session, schema.report_templates, name_or_id)
+    if row is None:
+        raise NotFoundError(f"No report template {str(name_or_id).strip()!r} in this organisation; {_HINT}.")
+    return _template(row)
+
+
+def row_by_name_or_id(session: TenantSession, table, name_or_id: str | int):
+    """The row of ``table`` (with ``name`` and ``id`` columns) in this session's scope named ``name_or_id``,
+    else the one with that id; None if neither exists. A name wins over an id that looks the same."""
     key = str(name_or_id).strip()
-    condition = t.c.name == key
+    condition = table.c.name == key
     if key.isdigit():
-        condition = condition | (t.c.id == int(key))
-    rows = session.execute(session.select(t).where(condition)).mappings().all()
-    if not rows:
-        raise NotFoundError(f"No report template {key!r} in this organisation; {_HINT}.")
+        condition = condition | (table.c.id == int(key))
+    rows = session.execute(session.select(table).where(condition)).mappings().all()
     by_name = [r for r in rows if r["name"] == key]
-    return _template(by_name[0] if by_name else rows[0])
+    return by_name[0] if by_name else (rows[0] if rows else None)
 
 
 def _require_free_name(session: TenantSession, name: str, *, other_than: int | None = None) -> None:
