@@ -149,7 +149,7 @@ class Scheduler:
 
     def _tick_org(self, scope: Scope, slug: str, now: dt.datetime, summary: TickSummary) -> None:
         runs = schema.schedule_runs
-        with self.warehouse.session(scope) as session:
+        with self.warehouse.session(scope, write=True) as session:
             schedules = list_schedules(session, enabled_only=True)
             rows = session.execute(
                 session.select(runs.c.schedule_id, func.max(runs.c.slot)).group_by(runs.c.schedule_id)
@@ -201,7 +201,7 @@ class Scheduler:
             "finished_at": moment if status == "missed" else None,
         }
         try:
-            with self.warehouse.session(scope) as session:
+            with self.warehouse.session(scope, write=True) as session:
                 (run_id,) = session.insert(schema.schedule_runs, row)
         except IntegrityError:
             return None
@@ -212,7 +212,7 @@ class Scheduler:
         runs = schema.schedule_runs
         cutoff = self.clock() - self.config.lease
         stale = or_(runs.c.heartbeat_at.is_(None), runs.c.heartbeat_at < cutoff)
-        with self.warehouse.session(scope) as session:
+        with self.warehouse.session(scope, write=True) as session:
             rows = session.execute(
                 session.select(runs.c.id, runs.c.schedule_id, runs.c.slot, runs.c.claimed_by, runs.c.attempts)
                 .where(runs.c.status.in_(ACTIVE), stale, runs.c.schedule_id.in_(sorted(schedules)))
@@ -232,7 +232,7 @@ class Scheduler:
                     f"Its scheduler ({owner}) stopped while running it and the catch-up policy "
                     f"{self.config.catch_up!r} does not run it again."
                 )
-            with self.warehouse.session(scope) as session:
+            with self.warehouse.session(scope, write=True) as session:
                 condition = (
                     runs.c.id == run_id,
                     runs.c.claimed_by == owner,

@@ -124,7 +124,7 @@ class SlotRunner:
     def _update(self, values: dict, *where) -> int:
         runs = schema.schedule_runs
         mine = (runs.c.id == self._run_id, runs.c.claimed_by == self.config.worker_id)
-        with self.warehouse.session(self._scope) as session:
+        with self.warehouse.session(self._scope, write=True) as session:
             return session.update(runs, values, *mine, *where)
 
     def _beat(self) -> bool:
@@ -135,13 +135,13 @@ class SlotRunner:
         runs = schema.schedule_runs
         if self._heartbeat.lost:
             raise LostClaim()
-        with self.warehouse.session(self._scope) as session:
+        with self.warehouse.session(self._scope, write=True) as session:
             owner = session.scalar(session.select(runs.c.claimed_by).where(runs.c.id == self._run_id))
         if owner != self.config.worker_id:
             raise LostClaim()
 
     def _finish(self, outcome: SlotOutcome) -> None:
-        with self.warehouse.session(self._scope) as session:  # over every attempt at this slot
+        with self.warehouse.session(self._scope, write=True) as session:  # over every attempt at this slot
             outcome.deliveries_sent, outcome.deliveries_failed = delivery_counts(session, self._run_id)
         if outcome.status != "failed":
             if outcome.reports_failed or outcome.deliveries_failed:
@@ -166,7 +166,7 @@ class SlotRunner:
         from .batch import BatchJob, run_batch
 
         end = slot.astimezone(zone(schedule.timezone)).date() - dt.timedelta(days=1)
-        with self.warehouse.session(self._scope) as session:
+        with self.warehouse.session(self._scope, write=True) as session:
             schedule = get_schedule(session, schedule.id)  # as it is now, not as it was at the tick
             org_name = session.organization()["name"]
             if schedule.template_missing:
@@ -235,7 +235,7 @@ class SlotRunner:
     def _runs(self, client: dict, files: list[str]) -> list[dict]:
         """The newest completed run record of each of the client's report files."""
         table = schema.white_label_reports
-        with self.warehouse.session(self._scope) as session:
+        with self.warehouse.session(self._scope, write=True) as session:
             rows = session.execute(
                 session.select(table.c.id, table.c.file)
                 .where(
@@ -258,7 +258,7 @@ class SlotRunner:
         except ThriveError as exc:
             problem = str(exc)
         for channel, recipient, mode in schedule.targets():
-            with self.warehouse.session(self._scope) as session:
+            with self.warehouse.session(self._scope, write=True) as session:
                 if already_delivered(session, self._run_id, client["id"], channel, recipient):
                     continue
             self._still_ours()
@@ -274,7 +274,7 @@ class SlotRunner:
                     schedule_name=schedule.name,
                 )
                 error = self._send(message)
-            with self.warehouse.session(self._scope) as session:
+            with self.warehouse.session(self._scope, write=True) as session:
                 for run in runs or [{"id": None, "file": None, "checksum": None}]:
                     log_delivery(
                         session,
