@@ -91,8 +91,9 @@ def run_batch(
     job = _resolved(job)
     summary = BatchSummary()
     todo = []
+    inputs = job_inputs(job)
     for client in job.clients:
-        key = input_key(job, client)
+        key = input_key(inputs, client)
         if not force and _still_valid(job, key):
             result = ReportResult(client, "skipped", files=_manifest(job, key)["files"])
             summary.results.append(result)
@@ -114,8 +115,9 @@ def _resolved(job: BatchJob) -> BatchJob:
     return BatchJob(**{**asdict(job), "database_url": resolve_database_url(job.database_url), "end": end})
 
 
-def input_key(job: BatchJob, client: str) -> str:
-    """A digest of everything a client's report depends on (see the module documentation)."""
+def job_inputs(job: BatchJob) -> dict:
+    """Everything the job's reports depend on besides the client (see the module documentation), read once
+    for the whole batch: the organisation's data revision, the template's last change, the brand file's digest."""
     warehouse = _warehouse(job.database_url)
     with warehouse.scoped(job.org) as session:
         revision = session.revision
@@ -128,9 +130,8 @@ def input_key(job: BatchJob, client: str) -> str:
     brand = job.brand
     if brand and Path(brand).exists():
         brand = file_digest(brand)[0]
-    parts = {
+    return {
         "org": job.org,
-        "client": client,
         "type": job.report_type,
         "formats": sorted(job.formats),
         "period": job.period,
@@ -140,6 +141,11 @@ def input_key(job: BatchJob, client: str) -> str:
         "revision": revision,
         "version": __version__,
     }
+
+
+def input_key(inputs: dict, client: str) -> str:
+    """A digest of everything a client's report depends on: the job's ``inputs`` and the client."""
+    parts = {**inputs, "client": client}
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]
 
 
@@ -172,14 +178,11 @@ def _write_manifest(job: BatchJob, key: str, client: str, files: dict[str, str])
 
 # --- execution ------------------------------------------------------------------------------------------------
 
-_WAREHOUSES: dict[str, Warehouse] = {}
 _EXPORTERS = None
 
 
 def _warehouse(url: str) -> Warehouse:
-    if url not in _WAREHOUSES:
-        _WAREHOUSES[url] = Warehouse(url)
-    return _WAREHOUSES[url]
+    return Warehouse.shared(url)
 
 
 def _worker_start() -> None:

@@ -237,6 +237,13 @@ def connect(scheduler: str | None = None, *, workers: int = 2):
     settings = {
         "distributed.scheduler.allowed-failures": 0,  # a report that killed its worker is not retried
         "distributed.scheduler.worker-saturation": 1.0,  # a worker holds only the report it runs
+        # Housekeeping that costs CPU the reports need (on 2 cores, about a tenth of a batch): the workers'
+        # statistical profiler samples every thread 100 times a second, the memory and system monitors poll
+        # psutil 10 and 2 times a second. Memory is still checked every second; nothing here reads profiles.
+        "distributed.worker.profile.enabled": False,
+        "distributed.worker.memory.monitor-interval": "1s",
+        "distributed.admin.system-monitor.interval": "2s",
+        "distributed.admin.system-monitor.gil.enabled": False,
     }
     try:
         with dask.config.set(settings):

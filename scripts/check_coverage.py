@@ -21,7 +21,8 @@ THRESHOLD = 90.0
 
 
 def main(path: str = "coverage.json") -> int:
-    files = json.load(open(path, encoding="utf-8"))["files"]
+    with open(path, encoding="utf-8") as fh:
+        files = json.load(fh)["files"]
     short = []
     for name in ANALYTICS:
         key = next((k for k in files if k.replace("\\", "/").endswith(f"thrive_analytics/{name}.py")), None)

@@ -3,7 +3,8 @@
 Builds a demo warehouse in a temporary folder (two organisations; an admin and a client viewer of the first),
 starts ``thrive dashboard`` over ``notebooks/dashboards/``, opens each dashboard the admin may open (and the
 client viewer's client page) and saves a full-page screenshot of each complete page in ``docs/screenshots/``.
-Exits non-zero if a page logs a console error or shows a cell error.
+Exits non-zero if a page logs a console error, fails a request, asks another host for anything (no network
+at run time) or shows a cell error.
 
     .venv/bin/python scripts/dashboard_screenshots.py [--out docs/screenshots] [--clients 24]
 """
@@ -20,13 +21,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.dashboard.conftest import Page, make_site, start_server, stop_server  # noqa: E402
-from thrive_analytics.reports.pdf import find_chromium  # noqa: E402
-
-COMPLETE = "() => !!document.body && !!document.querySelector('.thrive-ready') && !document.body.innerText.includes('Loading widget')"
-COMPLETE_OR_FAILED = (
-    f"() => ({COMPLETE})() || (!!document.body && document.body.innerText.includes('There was an error'))"
+from tests.dashboard.conftest import (  # noqa: E402
+    COMPLETE_OR_FAILED,
+    Page,
+    make_site,
+    start_server,
+    stop_server,
 )
+from thrive_analytics.reports.pdf import find_chromium  # noqa: E402
 
 
 def capture(browser, site, email: str, out: Path, suffix: str = "", only: set | None = None) -> list[str]:
@@ -45,13 +47,13 @@ def capture(browser, site, email: str, out: Path, suffix: str = "", only: set | 
             page.page.wait_for_timeout(1500)  # charts drawn after the ready marker (the outlook) settle
             target = out / f"{Path(path).stem}{suffix}.png"
             page.page.screenshot(path=str(target), full_page=True)
-            errors = page.real_errors()
+            errors = page.problems()
             if "There was an error" in page.text():
                 errors.append("a cell failed")
             status = "ok" if not errors else f"ERRORS {errors}"
             print(f"{target}: {time.perf_counter() - started:.1f} s, {status}")
             problems += [f"{path}: {e}" for e in errors]
-            page.errors.clear()
+            page.forget()
     finally:
         page.close()
     return problems

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import xml.etree.ElementTree as ET
 from types import SimpleNamespace
@@ -262,6 +263,13 @@ def test_distribution_figure_gives_medians_and_quartiles():
             title="Nothing",
         ),
         lambda: charts.distribution_figure(rates().iloc[:0], "client", "rate", title="Nothing"),
+        # no client has a value this period: the column holds only None (object dtype)
+        lambda: charts.distribution_figure(
+            rates().assign(rate=pd.Series([None] * len(rates()), dtype=object)),
+            "client",
+            "rate",
+            title="Nothing",
+        ),
     ],
 )
 def test_empty_data_gives_the_placeholder(make):
@@ -326,3 +334,33 @@ def test_figures_serialise_into_a_section_without_nan(history, prediction):
     assert Section.from_dict(data).charts[0].alt_text == figures[0].alt_text
     html = render_section_html(section)
     assert html.count('role="img"') == 3 and "+25.0 %" in html
+
+
+def test_the_svg_cache_serves_a_spec_drawn_before_and_draws_any_other(tmp_path, monkeypatch):
+    import vl_convert
+
+    frame = pd.DataFrame({"day": pd.date_range("2026-06-01", periods=5), "value": [3, 1, 4, 1, 5]})
+    charts.cache_svgs(tmp_path)
+    try:
+        first = charts.line_figure(frame, "day", "value", title="Reach")
+        assert len(list(tmp_path.glob("*/*.svg"))) == 1
+        real = vl_convert.vegalite_to_svg
+
+        def refuse(*args, **kwargs):
+            raise AssertionError("drawn again")
+
+        monkeypatch.setattr(vl_convert, "vegalite_to_svg", refuse)
+        again = charts.line_figure(frame, "day", "value", title="Reach")
+        assert again.svg == first.svg and again.alt_text == first.alt_text
+        with pytest.raises(AssertionError, match="drawn again"):  # other data: another spec, drawn
+            charts.line_figure(frame.assign(value=[3, 1, 4, 1, 6]), "day", "value", title="Reach")
+        with pytest.raises(AssertionError, match="drawn again"):  # another title: another spec
+            charts.line_figure(frame, "day", "value", title="Engagements")
+        monkeypatch.setattr(vl_convert, "vegalite_to_svg", real)
+    finally:
+        charts.cache_svgs(None)
+    assert charts.line_figure(frame, "day", "value", title="Reach").svg == first.svg  # uncached: the same SVG
+    (cached,) = tmp_path.glob("*/*.svg")
+    old = cached.stat().st_mtime - 8 * 86400
+    os.utime(cached, (old, old))
+    assert charts.prune_svg_cache(tmp_path) == 1 and not cached.exists()

@@ -949,3 +949,46 @@ def test_recognized_revenue_spreads_invoices_over_their_service_days():
     bad = invoices.assign(period_end=[dt.date(2026, 4, 1)] * 4)
     with pytest.raises(DataValidationError, match="period_end is before period_start"):
         recognized_revenue(bad, dt.date(2026, 5, 1), dt.date(2026, 5, 31))
+
+
+def test_recognized_revenue_by_stream_is_each_streams_recognized_revenue():
+    from thrive_analytics.revenue import recognized_by_stream, recognized_revenue
+
+    invoices = pd.DataFrame(
+        {
+            "stream": [
+                "subscription",
+                "white_label",
+                "subscription",
+                "performance_bonus",
+                "performance_bonus",
+            ],
+            "period_start": pd.to_datetime(
+                ["2026-05-01", "2026-06-01", "2026-06-01", "2026-06-10", "2026-06-12"]
+            ),
+            "period_end": pd.to_datetime(
+                ["2026-05-31", "2026-06-30", "2026-06-30", "2026-06-10", "2026-06-12"]
+            ),
+            "amount": [
+                Decimal("310.00"),
+                Decimal("300.00"),
+                Decimal("1000.00"),
+                Decimal("99.99"),
+                Decimal("5"),
+            ],
+            "status": ["paid", "open", "paid", "paid", "void"],
+        }
+    )
+    start, end = dt.date(2026, 5, 17), dt.date(2026, 6, 15)
+    got = recognized_by_stream(invoices, start, end)
+    # every stream with a non-void invoice in the window, in name order
+    assert list(got) == ["performance_bonus", "subscription", "white_label"]
+    for stream, amount in got.items():
+        assert amount == recognized_revenue(invoices.loc[invoices["stream"] == stream], start, end)
+    assert got == {
+        "performance_bonus": Decimal("99.99"),
+        "subscription": Decimal("650.00"),  # 15/31 of 310.00 and half of 1,000.00
+        "white_label": Decimal("150.00"),
+    }
+    assert sum(got.values()) == recognized_revenue(invoices, start, end)
+    assert recognized_by_stream(invoices.iloc[:0], start, end) == {}

@@ -16,14 +16,19 @@ process to start vl-convert's JavaScript engine.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
 import html
 import json
 import math
+import os
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,6 +36,7 @@ import pandas as pd
 
 from .exceptions import DataValidationError, ReportError, require
 from .reports.document import Chart, Column, Table, format_value
+from .reports.files import write_atomic
 
 alt = require("altair", "notebooks")
 
@@ -38,12 +44,14 @@ __all__ = [
     "DEFAULT_THEME",
     "bars",
     "bars_figure",
+    "cache_svgs",
     "distribution",
     "distribution_figure",
     "forecast",
     "forecast_figure",
     "line",
     "line_figure",
+    "prune_svg_cache",
     "shares",
     "shares_figure",
     "static",
@@ -250,17 +258,66 @@ def static(
 
     ``validate=False`` skips altair's JSON-schema check of the spec (5-40 ms a chart); the ``*_figure``
     functions pass it for the builders' charts, whose specs the tests validate."""
-    vl_convert = require("vl_convert", "notebooks")
     spec = chart.to_dict(validate=validate)
     spec.setdefault("title", title)
-    try:
-        svg = vl_convert.vegalite_to_svg(spec, allowed_base_urls=[])
-    except ValueError as exc:
-        raise ReportError(f"chart {title!r} could not be rendered to SVG: {exc}") from exc
+    svg = _svg(spec, title)
     urls = [u for u in re.findall(r"https?://[^\s\"'<>)]+", svg) if u not in _NAMESPACES]
     if urls:
         raise ReportError(f"chart {title!r} refers to {urls[0]}; report charts must work without a network.")
     return Chart(title=title, svg=svg, alt_text=alt_text, data=data, spec=spec)
+
+
+_svg_cache: Path | None = None
+
+
+def cache_svgs(folder: str | os.PathLike[str] | None) -> None:
+    """Keep every chart this process renders as SVG in ``folder`` (None: stop), keyed by a digest of its
+    complete spec (data, encoding, brand theme, title) and the renderer's version, and serve a spec rendered
+    before from there: the same spec always renders to the same SVG, so nothing can be stale, and a spec
+    carries its own data, so no chart can be served to a page that would not have drawn it itself. For
+    processes that draw the same charts again and again, dashboard kernels: each page visit has a kernel of
+    its own, and every visitor of an organisation sees the same charts until its data changes."""
+    global _svg_cache
+    if folder is None:
+        _svg_cache = None
+        return
+    path = Path(folder)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _svg_cache = path
+
+
+def prune_svg_cache(folder: str | os.PathLike[str], *, older_than_days: float = 7) -> int:
+    """Delete the cached SVGs in ``folder`` not used for ``older_than_days``; return how many went."""
+    cutoff = time.time() - older_than_days * 86400
+    gone = 0
+    for path in Path(folder).glob("*/*.svg"):
+        with contextlib.suppress(OSError):
+            if max(path.stat().st_atime, path.stat().st_mtime) < cutoff:
+                path.unlink()
+                gone += 1
+    return gone
+
+
+def _svg(spec: dict, title: str) -> str:
+    vl_convert = require("vl_convert", "notebooks")
+    cached = None
+    if _svg_cache is not None:
+        text = json.dumps(spec, sort_keys=True, separators=(",", ":"), default=str)
+        digest = hashlib.sha256(f"{vl_convert.__version__}\n{text}".encode()).hexdigest()
+        cached = _svg_cache / digest[:2] / f"{digest}.svg"
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            svg = cached.read_text(encoding="utf-8")
+            os.utime(cached)  # used: kept by prune_svg_cache
+            return svg
+    try:
+        svg = vl_convert.vegalite_to_svg(spec, allowed_base_urls=[])
+    except ValueError as exc:
+        raise ReportError(f"chart {title!r} could not be rendered to SVG: {exc}") from exc
+    if cached is not None:
+        with contextlib.suppress(OSError):  # a cache that cannot be written is only slower
+            cached.parent.mkdir(exist_ok=True, mode=0o700)
+            write_atomic(cached, svg.encode("utf-8"))
+    return svg
 
 
 def line_figure(
@@ -376,7 +433,10 @@ def distribution_figure(
     frame: pd.DataFrame, group: str, value: str, *, title: str, kind: str = "percent", brand: Any = None
 ) -> Chart:
     """:func:`distribution` as a report figure; the text gives the median per group, the table the quartiles."""
-    values = _columns(frame, group, value).dropna().groupby(group, sort=False)[value]
+    data = _columns(frame, group, value)
+    # float, so a column with no value at all (None throughout: an object column) is "no data", not an error
+    data = data.assign(**{value: data[value].astype("float64")}).dropna()
+    values = data.groupby(group, sort=False)[value]
     quartiles = {"q1": values.quantile(0.25), "median": values.median(), "q3": values.quantile(0.75)}
     stats = pd.DataFrame({"n": values.size(), **quartiles}).reset_index()
     columns = [

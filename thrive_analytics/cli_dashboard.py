@@ -50,6 +50,15 @@ def dashboard(db_url, host, port, pool_size, notebooks) -> None:
     # Kernels inherit this process's environment: the secret leaves it, the warehouse URL is passed on.
     os.environ.pop(auth.SECRET_ENV, None)
     os.environ["THRIVE_DATABASE_URL"] = url
+    # Every visitor of an organisation sees the same charts until its data changes: kernels keep them here.
+    configured = settings.get("chart_cache")
+    if configured != "off":
+        cache = Path(configured or settings.home() / "var" / "cache" / "charts")
+        if cache.is_dir():
+            from .charts import prune_svg_cache
+
+            prune_svg_cache(cache)
+        os.environ["THRIVE_CHART_CACHE"] = str(cache)
     folder = (notebooks or _project_root() / DEFAULT_NOTEBOOKS).resolve()
     click.echo(f"Thrive dashboards on http://{host}:{port}/ from {folder} (pool size {pool_size}).")
     run_dashboard(warehouse, secret, folder, host=host, port=port, pool_size=pool_size, preheat=pool_size > 0)

@@ -289,7 +289,9 @@ def trend_directions(pivot: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFram
     """
     from scipy import stats as st
 
-    values = pivot.to_numpy(dtype="float64")
+    # Row-major, so each row is summed the same way however many rows there are: a client's figures are the
+    # same to the last bit whether its row is fitted alone or among all the organisation's clients.
+    values = np.ascontiguousarray(pivot.to_numpy(dtype="float64"))
     x = np.arange(values.shape[1], dtype="float64")
     mask = ~np.isnan(values)
     n = mask.sum(axis=1)

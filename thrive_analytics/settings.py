@@ -55,6 +55,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Folder of report notebooks (<type>.ipynb) used instead of the packaged notebooks/reports/, for an "
         "agency's own versions.",
     ),
+    Setting(
+        "chart_cache",
+        None,
+        "Folder where the dashboard server's kernels keep the charts they draw (SVG, keyed by a digest of each "
+        "chart's complete spec, unused ones pruned after 7 days); default: var/cache/charts under the home folder; "
+        "off: no cache.",
+    ),
     Setting("chromium", None, "Path of the Chromium that prints PDF reports; default: chromium on the PATH."),
     Setting("smtp_host", "localhost", "SMTP server that scheduled reports are e-mailed through."),
     Setting("smtp_port", 25, "Port of the SMTP server (587 for STARTTLS submission).", int),

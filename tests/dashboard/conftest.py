@@ -3,11 +3,14 @@
 ``dash_site`` builds a small SQLite demo warehouse (2 organisations), adds an admin of each organisation, a
 second admin of the first and a client viewer of one of its clients, stores computed alerts, and starts
 ``thrive dashboard`` on a free port over the minimal dashboards in ``tests/dashboard/data/`` (or another
-folder). ``browser`` is Debian's Chromium driven by Playwright (never a downloaded browser).
+folder); ``real_site`` is the same warehouse served with the project's dashboards. Both serve the project's
+report notebooks too (``reports/<type>.ipynb``). ``browser`` is Debian's Chromium driven by Playwright
+(never a downloaded browser); :class:`Page` collects a page's console errors and the requests it made.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import signal
@@ -18,6 +21,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -33,6 +37,12 @@ DASHBOARDS = ROOT / "notebooks" / "dashboards"
 END = dt.date(2026, 6, 30)
 PASSWORD = "correct horse battery"
 THRIVE = [sys.executable, "-m", "thrive_analytics.cli"]
+START_TIMEOUT = 120  # seconds: a loaded 2-core machine has needed more than 60 for the second server
+#: In the browser: the page is complete (the ready marker, no widget still loading), or a cell failed.
+COMPLETE = "() => !!document.body && !!document.querySelector('.thrive-ready') && !document.body.innerText.includes('Loading widget')"
+COMPLETE_OR_FAILED = (
+    f"() => ({COMPLETE})() || (!!document.body && document.body.innerText.includes('There was an error'))"
+)
 
 
 @dataclass
@@ -109,7 +119,7 @@ def start_server(
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 60
+    deadline = time.time() + START_TIMEOUT
     while time.time() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"thrive dashboard exited:\n{log.read_text()[-3000:]}")
@@ -119,7 +129,9 @@ def start_server(
         except requests.RequestException:
             time.sleep(0.2)
     process.kill()
-    raise RuntimeError(f"thrive dashboard did not answer within 60 s:\n{log.read_text()[-3000:]}")
+    raise RuntimeError(
+        f"thrive dashboard did not answer within {START_TIMEOUT} s:\n{log.read_text()[-3000:]}"
+    )
 
 
 def stop_server(process: subprocess.Popen) -> None:
@@ -176,16 +188,26 @@ def dash_site(tmp_path_factory) -> Iterator[Site]:
     one over the project's dashboard notebooks (``extra["real"]``: process, url, log) if there are any."""
     site = make_site(tmp_path_factory.mktemp("dashsite"))
     site.process, site.url, site.log = start_server(site.db_url, site.home, DATA, pool_size=2)
-    if any(DASHBOARDS.glob("*.ipynb")):  # started now, so its kernels warm while the first tests run
-        site.extra["real"] = start_server(
-            site.db_url, site.home, DASHBOARDS, pool_size=1, log_name="real.log"
-        )
     try:
+        if any(DASHBOARDS.glob("*.ipynb")):  # started now, so its kernels warm while the first tests run
+            site.extra["real"] = start_server(
+                site.db_url, site.home, DASHBOARDS, pool_size=1, log_name="real.log"
+            )
         yield site
     finally:
         stop_server(site.process)
         if "real" in site.extra:
             stop_server(site.extra["real"][0])
+
+
+@pytest.fixture
+def real_site(dash_site) -> Site:
+    """``thrive dashboard`` over the project's dashboard notebooks (and report notebooks), on the test site's
+    warehouse."""
+    if "real" not in dash_site.extra:
+        pytest.skip("no dashboard notebooks in notebooks/dashboards yet")
+    process, url, log = dash_site.extra["real"]
+    return dataclasses.replace(dash_site, url=url, process=process, log=log)
 
 
 @pytest.fixture(scope="package")  # stopped when the dashboard tests end: a running sync Playwright
@@ -203,19 +225,29 @@ def browser() -> Iterator:
 
 
 class Page:
-    """A browser page of one signed-in user, collecting console errors."""
+    """A browser page of one signed-in user, collecting what went wrong: console errors, uncaught exceptions,
+    failed requests, and every request (websockets included) to another host than the server's."""
 
     def __init__(self, browser, site: Site, email: str, password: str = PASSWORD):
         self.context = browser.new_context(viewport={"width": 1280, "height": 900})
         self.page = self.context.new_page()
         self.errors: list[str] = []
+        self.requests: list[str] = []
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.context.on("request", lambda r: self.requests.append(r.url))
+        self.context.on("requestfailed", self._failed)
+        self.page.on("websocket", lambda ws: self.requests.append(ws.url))
         self.site = site
         self.page.goto(site.url + "login")
         self.page.fill("#email", email)
         self.page.fill("#password", password)
         self.page.click("#sign-in")
+
+    def _failed(self, request) -> None:
+        # Leaving a page cancels its requests still in flight (Voila's kernel shutdown on unload): not a failure.
+        if request.failure != "net::ERR_ABORTED":
+            self.errors.append(f"request failed: {request.url} ({request.failure})")
 
     def open(self, path: str, *, timeout: float = 60_000):
         # A page streams while its cells run: wait for the marker, not for the load event.
@@ -226,9 +258,23 @@ class Page:
     def text(self) -> str:
         return self.page.inner_text("body")
 
-    def real_errors(self) -> list[str]:
-        """Console errors other than resources the sandbox cannot reach (CDN fonts) and the favicon."""
-        return [e for e in self.errors if "ERR_NAME_NOT_RESOLVED" not in e and "ERR_INTERNET" not in e]
+    def elsewhere(self) -> list[str]:
+        """The requests that went to another host than the server's (none may: no network at run time)."""
+        server = urlsplit(self.site.url).netloc
+        return [
+            url
+            for url in self.requests
+            if urlsplit(url).scheme in ("http", "https", "ws", "wss") and urlsplit(url).netloc != server
+        ]
+
+    def problems(self) -> list[str]:
+        """Every console error, uncaught exception and failed request, and every request to another host."""
+        return self.errors + [f"request to another host: {url}" for url in self.elsewhere()]
+
+    def forget(self) -> None:
+        """Start collecting afresh (before the next page)."""
+        self.errors.clear()
+        self.requests.clear()
 
     def close(self) -> None:
         try:  # leaving the page lets Voila's page script shut its kernel down

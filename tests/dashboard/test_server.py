@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import re
 import subprocess
 import sys
@@ -14,7 +13,7 @@ import pytest
 import websockets
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from .conftest import PASSWORD, Page
+from .conftest import COMPLETE_OR_FAILED, PASSWORD, Page
 
 pytestmark = pytest.mark.slow
 KERNEL_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -63,7 +62,7 @@ def test_a_user_of_one_organisation_never_sees_another(open_page, dash_site):
     assert b["name"] not in text
     for name in set(b["clients"]) - set(a["clients"]):
         assert name not in text, name
-    assert page.real_errors() == []
+    assert page.problems() == []
     # And the other way round.
     other = open_page(dash_site.users["b_admin"])
     other.open("voila/render/overview.ipynb")
@@ -88,7 +87,7 @@ def test_a_client_viewer_cannot_reach_another_client(open_page, dash_site):
     assert [o.replace("\xa0", " ") for o in options] == [
         own["name"]
     ]  # the picker offers nothing else to choose
-    assert page.real_errors() == []
+    assert page.problems() == []
     reply = page.page.goto(dash_site.url + "voila/render/overview.ipynb")
     assert reply.status == 404
 
@@ -216,21 +215,6 @@ def test_secret_and_hashes_stay_out_of_kernels_and_pages(dash_site):
     _shut_down(http, dash_site.url, page)
 
 
-COMPLETE = "() => !!document.body && !!document.querySelector('.thrive-ready') && !document.body.innerText.includes('Loading widget')"
-COMPLETE_OR_FAILED = (
-    f"() => ({COMPLETE})() || (!!document.body && document.body.innerText.includes('There was an error'))"
-)
-
-
-@pytest.fixture
-def real_site(dash_site):
-    """``thrive dashboard`` over the project's dashboard notebooks, on the test site's warehouse."""
-    if "real" not in dash_site.extra:
-        pytest.skip("no dashboard notebooks in notebooks/dashboards yet")
-    process, url, log = dash_site.extra["real"]
-    return dataclasses.replace(dash_site, url=url, process=process, log=log)
-
-
 @pytest.mark.parametrize("who", ["a_viewer", "a_admin"])
 def test_every_dashboard_renders_without_errors_and_without_the_other_organisation(browser, real_site, who):
     page = Page(browser, real_site, real_site.users[who])
@@ -250,7 +234,7 @@ def test_every_dashboard_renders_without_errors_and_without_the_other_organisati
             page.page.wait_for_function(COMPLETE_OR_FAILED, timeout=180_000)
             text = page.text()
             assert "There was an error" not in text, (path, text[-2000:])
-            assert page.real_errors() == [], (path, page.real_errors())
+            assert page.problems() == [], (path, page.problems())
             leaked = sorted(name for name in others if name in text)
             assert not leaked, (path, leaked)
     finally:

@@ -134,3 +134,29 @@ def test_a_new_demo_load_counts_as_a_change(small):
         generate_demo(conn, orgs=1, clients=4, days=30, seed=12, end_date=END)
         revisions = conn.execute(select(func.count()).select_from(schema.data_revisions)).scalar()
     assert revisions == 2  # the replaced organisation's old counter went with it; a new one per org
+
+
+def test_a_comparison_is_stored_per_client_selection_and_served_after(small, monkeypatch):
+    from thrive_analytics.service.compare import compare_clients
+
+    with small.scoped(ORG) as session:
+        ids = [int(i) for i in session.clients()["id"]]
+        picked = ids[:3]
+        first = answers.answer(session, "compare", clients=picked, time_range="30d", end=END)
+        fresh = compare_clients(session, picked, time_range="30d", end=END).to_dict()
+        other = answers.answer(session, "compare", clients=ids[3:5], time_range="30d", end=END)
+    assert json.dumps(first, sort_keys=True) == json.dumps(fresh, sort_keys=True)
+    assert [r["client_id"] for r in first["comparison_data"]] == picked
+    assert [r["client_id"] for r in other["comparison_data"]] == ids[3:5]  # another selection, another answer
+    assert sorted(q for _, q, _ in stored_rows(small)) == ["compare", "compare"]
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the comparison was computed, not served from storage")
+
+    monkeypatch.setattr(
+        importlib.import_module("thrive_analytics.service.compare"), "compare_clients", refuse
+    )
+    with small.scoped(ORG) as session:
+        assert answers.answer(session, "compare", clients=picked, time_range="30d", end=END) == first
+        with pytest.raises(AssertionError, match="computed"):  # a metric not asked before is computed
+            answers.answer(session, "compare", clients=picked, time_range="30d", end=END, metric="clicks")

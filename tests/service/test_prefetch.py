@@ -36,6 +36,8 @@ def calls(period):
         "surveys": (cross_client._latest_survey, (p.end,)),
         "invoices": (sources._invoices, (p.start, p.end)),
         "inbound": (sources._inbound, (since, until)),
+        # computed, not only read: each client's row of the organisation's figures (trend fits included)
+        "client figures": (cross_client.client_figures, (p,)),
     }
 
 

@@ -64,3 +64,21 @@ def test_every_postgres_table_is_a_guarded_tenant_table(postgres_warehouse):
 def test_every_table_is_declared_tenant_or_bookkeeping():
     # A table without org scoping would be readable across organisations: none may exist.
     assert {t.name for t in metadata.sorted_tables} == {t.name for t in TENANT_TABLES}
+
+
+def test_the_shared_warehouse_is_one_per_url_and_checks_the_schema_once(tmp_path, monkeypatch):
+    from thrive_analytics.warehouse import access
+
+    url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
+    upgrade(Warehouse(url, check_schema=False).engine)
+    checks = []
+    real = access.require_current
+    monkeypatch.setattr(access, "require_current", lambda engine: checks.append(engine) or real(engine))
+    first = Warehouse.shared(url)
+    assert Warehouse.shared(url) is first and len(checks) == 1
+    other = f"sqlite:///{tmp_path / 'other.sqlite'}"
+    with pytest.raises(SchemaOutOfDateError):  # a warehouse that is not upgraded is refused, and not kept
+        Warehouse.shared(other)
+    with pytest.raises(SchemaOutOfDateError):
+        Warehouse.shared(other)
+    assert first.engine.url.database.endswith("shared.sqlite")

@@ -2,8 +2,10 @@
 
 :class:`DashboardApp` is a subclass of the standalone ``Voila`` app (not the server extension: that would give
 every signed-in user the whole Jupyter API and no kernel pool). It serves one folder of dashboard notebooks
-(``notebooks/dashboards/``), one preheated pool per notebook, and replaces or removes the Voila routes that
-would bypass the login or the owner check (see ``server.py``).
+(``notebooks/dashboards/``, one preheated pool per notebook) and the report notebooks (``notebooks/reports/``,
+mounted at ``reports/``; their pools are filled once a report is first opened), and replaces or removes the
+Voila routes that would bypass the login or the owner check (see ``server.py``). Its pages are rendered with
+``templates/voila-page.html``: Voila's page without anything loaded from another host.
 """
 
 from __future__ import annotations
@@ -13,7 +15,11 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nbformat
+from jupyter_server.services.contents.largefilemanager import LargeFileManager
 from jupyter_server.utils import url_path_join
+from tornado import web
+from traitlets import Integer, Unicode
 from traitlets.config import Config
 from voila.app import Voila
 from voila.request_info_handler import RequestInfoSocketHandler
@@ -24,13 +30,18 @@ from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
 from ..exceptions import ConfigurationError
+from ..reports.catalog import REPORT_TYPES, TITLES
 from ..warehouse import Warehouse, schema
 from . import auth, server
 
 DEFAULT_NOTEBOOKS = Path("notebooks") / "dashboards"
+REPORTS = "reports"  # where the report notebooks are mounted: /voila/render/reports/<type>.ipynb
+PAGE_TEMPLATE = "voila-page.html"  # in server.TEMPLATES: Voila's lab page with nothing from another host
 _KERNEL_ID = r"(?P<kernel_id>\w+-\w+-\w+-\w+-\w+)"
 ORG_ROLES = tuple(r for r in schema.ROLES if r != "client_viewer")
 REVENUE_ROLES = ("admin", "account_manager", "independent_creator")
+#: Every role may open every report page: a client viewer's shows only their client (the client-facing report).
+REPORT_ROLES = tuple(schema.ROLES)
 
 
 # --- the dashboards and who may open them -------------------------------------------------------------------
@@ -38,11 +49,16 @@ REVENUE_ROLES = ("admin", "account_manager", "independent_creator")
 
 @dataclass(frozen=True)
 class Dashboard:
-    path: str  # relative to the notebooks folder, e.g. "portfolio.ipynb"
+    path: str  # the page's path: "portfolio.ipynb", or "reports/<type>.ipynb" for a report page
     title: str
     description: str
     roles: tuple[str, ...]
     order: int = 100
+    group: str = "dashboard"  # "dashboard" or "report"
+
+    @property
+    def is_report(self) -> bool:
+        return self.group == "report"
 
 
 def default_roles(stem: str) -> tuple[str, ...]:
@@ -56,26 +72,46 @@ def default_roles(stem: str) -> tuple[str, ...]:
 
 @dataclass
 class Catalog:
-    """The dashboard notebooks of one folder (top level only), read from their metadata."""
+    """The pages served: the dashboard notebooks of one folder (top level only) and, if ``reports`` names a
+    folder, its report notebooks (``<type>.ipynb`` for each report type), read from their metadata."""
 
     root: Path
+    reports: Path | None = None
     _cache: dict = field(default_factory=dict)
 
     def dashboards(self) -> list[Dashboard]:
-        found = []
-        for path in sorted(self.root.glob("*.ipynb")):
-            stamp = path.stat().st_mtime_ns
-            cached = self._cache.get(path.name)
-            if cached is None or cached[0] != stamp:
-                cached = self._cache[path.name] = (stamp, _describe(path))
-            found.append(cached[1])
+        found = [self._read(path, path.name, _describe) for path in sorted(self.root.glob("*.ipynb"))]
         return sorted(found, key=lambda d: (d.order, d.title))
 
+    def report_pages(self) -> list[Dashboard]:
+        """The report notebooks, one page per report type whose notebook exists, in the catalog's order."""
+        if self.reports is None:
+            return []
+        found = []
+        for order, report_type in enumerate(REPORT_TYPES):
+            path = self.reports / f"{report_type}.ipynb"
+            if path.is_file():
+                found.append(self._read(path, report_path(report_type), _describe_report, order))
+        return sorted(found, key=lambda d: (d.order, d.title))
+
+    def _read(self, path: Path, key: str, describe, *args) -> Dashboard:
+        stamp = path.stat().st_mtime_ns
+        cached = self._cache.get(key)
+        if cached is None or cached[0] != stamp:
+            cached = self._cache[key] = (stamp, describe(path, *args))
+        return cached[1]
+
     def for_role(self, role: str) -> list[Dashboard]:
-        return [d for d in self.dashboards() if role in d.roles]
+        """Every page ``role`` may open: the dashboards first, then the reports."""
+        return [d for d in (*self.dashboards(), *self.report_pages()) if role in d.roles]
 
     def allowed(self, path: str, role: str) -> Dashboard | None:
         return next((d for d in self.for_role(role) if d.path == path), None)
+
+
+def report_path(report_type: str) -> str:
+    """The page path of a report type's notebook: ``reports/<type>.ipynb``."""
+    return f"{REPORTS}/{report_type}.ipynb"
 
 
 DEFAULT_ORDER = {"portfolio": 10, "cross_client": 20, "client": 30, "revenue": 40, "alerts": 50}
@@ -97,6 +133,30 @@ def _describe(path: Path) -> Dashboard:
     )
 
 
+def _describe_report(path: Path, order: int) -> Dashboard:
+    """A report notebook's page: title and description from ``metadata.thrive`` if given, else the report
+    type's title and the notebook's first paragraph; every role may open it unless ``roles`` says otherwise."""
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    meta = notebook.get("metadata", {}).get("thrive", {})
+    roles = tuple(r for r in meta.get("roles", REPORT_ROLES) if r in schema.ROLES)
+    return Dashboard(
+        path=report_path(path.stem),
+        title=str(meta.get("title") or TITLES[path.stem]),
+        description=str(meta.get("description") or _first_paragraph(notebook)),
+        roles=roles,
+        order=int(meta.get("order", order)),
+        group="report",
+    )
+
+
+def _first_paragraph(notebook: dict) -> str:
+    for cell in notebook.get("cells", []):
+        source = "".join(cell.get("source", "")).strip()
+        if cell.get("cell_type") == "markdown" and source and not source.startswith("#"):
+            return " ".join(line.strip() for line in source.split("\n\n")[0].splitlines())
+    return ""
+
+
 def _first_heading(notebook: dict) -> tuple[str, str]:
     for cell in notebook.get("cells", []):
         if cell.get("cell_type") != "markdown":
@@ -109,6 +169,47 @@ def _first_heading(notebook: dict) -> tuple[str, str]:
     return "", ""
 
 
+# --- the report notebooks, mounted at reports/ ------------------------------------------------------------
+
+
+class ServedNotebooks(LargeFileManager):
+    """The contents Voila renders pages from: the dashboards folder, plus the report notebooks at
+    ``reports/<type>.ipynb`` (one per report type, read from ``reports_dir``; nothing else of that folder)."""
+
+    reports_dir = Unicode("", help="Folder of the report notebooks (<type>.ipynb); empty: none.")
+
+    def get(self, path, content=True, type=None, format=None, require_hash=False):
+        source = self.report_source(path)
+        if source is None:
+            return super().get(path, content=content, type=type, format=format, require_hash=require_hash)
+        stat = source.stat()
+        model = {
+            "name": source.name,
+            "path": path.strip("/"),
+            "type": "notebook",
+            "format": "json" if content else None,
+            "mimetype": None,
+            "writable": False,
+            "size": stat.st_size,
+            "created": None,
+            "last_modified": None,
+            "content": nbformat.read(source, as_version=4) if content else None,
+        }
+        return model
+
+    def report_source(self, path: str) -> Path | None:
+        """The report notebook a ``reports/...`` path names (404 for any other name in the mount); None for a
+        path outside the mount."""
+        folder, _, name = path.strip("/").partition("/")
+        if folder != REPORTS or not self.reports_dir:
+            return None
+        stem = name.removesuffix(".ipynb")
+        source = Path(self.reports_dir) / name
+        if name != f"{stem}.ipynb" or stem not in REPORT_TYPES or not source.is_file():
+            raise web.HTTPError(404, f"No report notebook {name!r}")
+        return source
+
+
 # --- the app ------------------------------------------------------------------------------------------------
 
 
@@ -119,10 +220,25 @@ class DashboardApp(Voila):
     thrive_secret: bytes = b""
     thrive_warehouse: Warehouse | None = None
 
+    reports_dir = Unicode(
+        "", config=True, help="Folder of the report notebooks served at reports/<type>.ipynb; empty: none."
+    )
+    report_pool_size = Integer(
+        1,
+        config=True,
+        help="Preheated kernels kept per report page once it has been opened (none before: a report's first "
+        "page starts its own kernel); 0: never preheat reports.",
+    )
+
     @property
     def kernel_connect_ip(self) -> str:
         """Where a kernel reaches this server (a wildcard address is reached on loopback)."""
         return "127.0.0.1" if self.ip in ("", "0.0.0.0", "::", "localhost") else self.ip
+
+    def setup_template_dirs(self) -> None:
+        """Voila's lab template, with this package's templates first (the page is ``voila-page.html``)."""
+        super().setup_template_dirs()
+        self.template_paths = [str(server.TEMPLATES), *self.template_paths]
 
     def init_settings(self) -> dict:
         if not self.thrive_secret or self.thrive_warehouse is None:
@@ -130,14 +246,23 @@ class DashboardApp(Voila):
                 "DashboardApp needs thrive_secret and thrive_warehouse before it starts."
             )
         settings = super().init_settings()
+        # Voila's contents manager serves the dashboards folder only: add the report notebooks.
+        self.contents_manager = ServedNotebooks(parent=self, reports_dir=self.reports_dir)
+        catalog = Catalog(Path(self.root_dir), Path(self.reports_dir) if self.reports_dir else None)
         kernels = self.kernel_manager
         if self.voila_configuration.preheat_kernel:
             # Voila builds its pooled manager class on the fly around ours: add the hand-out recording to it.
             kernels.__class__ = type("ThrivePooledKernelManager", (server.HandOutRecorder, type(kernels)), {})
+            # Report pools are not filled at start (Voila fills the dashboards folder's): see keep_warm.
+            kernels.kernel_pools_config = {
+                **kernels.kernel_pools_config,
+                **{d.path: {"pool_size": self.report_pool_size} for d in catalog.report_pages()},
+            }
         settings.update(
+            contents_manager=self.contents_manager,
             thrive_secret=self.thrive_secret,
             thrive_warehouse=self.thrive_warehouse,
-            thrive_catalog=Catalog(Path(self.root_dir)),
+            thrive_catalog=catalog,
             # Widget-manager chunks have content-hashed names: cache them instead of revalidating ~60 files
             # on every page (Voila marks them no-cache).
             static_immutable_cache=[url_path_join(self.server_url, "voila/labextensions/")],
@@ -176,11 +301,31 @@ class DashboardApp(Voila):
         }
 
 
+def default_reports_folder() -> Path | None:
+    """The report notebooks ``thrive report`` runs (``THRIVE_REPORT_NOTEBOOKS`` or the packaged folder), if
+    that folder exists."""
+    from .. import settings
+    from ..reports.run import NOTEBOOKS_DIR
+
+    folder = Path(settings.get("report_notebooks") or NOTEBOOKS_DIR)
+    return folder.resolve() if folder.is_dir() else None
+
+
 def dashboard_config(
-    notebooks: Path, *, host: str, port: int, pool_size: int, preheat: bool = True, base_url: str = "/"
+    notebooks: Path,
+    *,
+    host: str,
+    port: int,
+    pool_size: int,
+    preheat: bool = True,
+    base_url: str = "/",
+    reports: Path | None = None,
+    report_pool_size: int = 1,
 ) -> Config:
     cfg = Config()
     cfg.DashboardApp.root_dir = str(notebooks)
+    cfg.DashboardApp.reports_dir = str(reports) if reports is not None else ""
+    cfg.DashboardApp.report_pool_size = max(report_pool_size, 0)
     cfg.DashboardApp.ip = host
     cfg.DashboardApp.port = port
     cfg.DashboardApp.port_retries = 0
@@ -197,6 +342,7 @@ def dashboard_config(
     cfg.VoilaConfiguration.allow_theme_override = "NO"
     cfg.VoilaConfiguration.show_tracebacks = False
     cfg.VoilaConfiguration.file_allowlist = []
+    cfg.VoilaExporter.template_file = PAGE_TEMPLATE
     cfg.VoilaKernelManager.fill_delay = 0.2
     # A page that was closed without shutting its kernel down (a crashed browser) leaves it disconnected:
     # such kernels go after 10 minutes; a connected page's kernel is never culled.
@@ -215,12 +361,24 @@ def run_dashboard(
     port: int = 8866,
     pool_size: int = 1,
     preheat: bool = True,
+    reports: Path | None = None,
+    report_pool_size: int = 1,
 ) -> None:
-    """Serve the dashboards of ``notebooks`` until interrupted (SIGINT or SIGTERM)."""
+    """Serve the dashboards of ``notebooks`` and the report notebooks of ``reports`` (default: the folder
+    ``thrive report`` uses) until interrupted (SIGINT or SIGTERM)."""
     if not notebooks.is_dir() or not any(notebooks.glob("*.ipynb")):
         raise ConfigurationError(f"No dashboard notebooks in {notebooks}; pass --notebooks DIR.")
+    reports = reports if reports is not None else default_reports_folder()
     app = DashboardApp(
-        config=dashboard_config(notebooks, host=host, port=port, pool_size=pool_size, preheat=preheat)
+        config=dashboard_config(
+            notebooks,
+            host=host,
+            port=port,
+            pool_size=pool_size,
+            preheat=preheat,
+            reports=reports,
+            report_pool_size=report_pool_size,
+        )
     )
     app.thrive_secret = auth.derive(secret, "root")
     app.cookie_secret = auth.derive(secret, "cookie")

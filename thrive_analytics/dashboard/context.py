@@ -13,7 +13,6 @@ a stored user (``user=``) and narrowed to one client (``client=``).
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,18 +27,12 @@ __all__ = ["Viewer", "sign_in", "under_dashboard_server", "warm_up"]
 LOCAL_USER = "analyst"
 LOCAL_ROLE = "admin"
 
-_warehouses: dict[str, Warehouse] = {}
-_lock = threading.Lock()
 _signed_in: Viewer | None = None  # under the dashboard server: the one identity this kernel was handed
 
 
 def warehouse_for(database_url: str) -> Warehouse:
     """One :class:`Warehouse` (engine and pool) per URL and process."""
-    with _lock:
-        found = _warehouses.get(database_url)
-        if found is None:
-            found = _warehouses[database_url] = Warehouse(database_url)
-        return found
+    return Warehouse.shared(database_url)
 
 
 def warm_up(database_url: str | None = None) -> None:

@@ -7,11 +7,18 @@ parameter, or any run under ``thrive dashboard``, whose kernels never trust note
 first signs in (:func:`thrive_analytics.dashboard.sign_in`) and becomes a page: a client picker (a client
 viewer's holds only their client), the time range, the report button, and sections drawn as widgets that
 follow the pickers; after the last section the page shows the ready marker.
+
+``thrive dashboard`` serves the report notebooks as pages (``/voila/render/reports/<type>.ipynb``). There a
+kernel warms up (imports, the chart renderer, the warehouse connection: no organisation's data) before it
+signs in, so a preheated kernel has done that before anyone asks for the page; the page request's ``client``
+and ``period`` query parameters pick the client and period, and only narrow (a client viewer's stays theirs).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
+import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +28,8 @@ from ..reports.catalog import NEEDS_CLIENT, REPORT_TYPES
 from .context import Viewer, sign_in, under_dashboard_server
 
 __all__ = ["ReportPage", "open_report"]
+
+log = logging.getLogger(__name__)
 
 
 def open_report(
@@ -53,9 +62,17 @@ def open_report(
             database_url=database_url,
             **options,
         )
-    from .page import default_org
+    from ..metrics import TIME_RANGES
+    from .page import default_org, request_filters
 
+    if under_dashboard_server():
+        warm_up_report_page(database_url)  # before sign-in: a preheated kernel does this before the request
     viewer = sign_in(org=default_org(org, database_url), client=client, database_url=database_url)
+    filters = request_filters()  # after sign-in: that is when a preheated kernel learns its request
+    if filters.get("client"):
+        viewer = viewer.narrowed(filters["client"])  # unchanged unless the viewer may see that client
+    if filters.get("period") in TIME_RANGES:
+        period = filters["period"]
     return ReportPage(
         viewer,
         report_type,
@@ -66,6 +83,18 @@ def open_report(
         sections=sections,
         **options,
     )
+
+
+def warm_up_report_page(database_url: str | None = None) -> None:
+    """What a report page needs before its request arrives, touching no organisation's data: the warehouse
+    connection, the analytics and report modules, the widgets and the chart renderer."""
+    from ..reports import build  # noqa: F401
+    from . import report_button, widgets  # noqa: F401
+    from .context import warm_up
+    from .views import warm_up_charts
+
+    warm_up(database_url)
+    warm_up_charts()
 
 
 def _in_dashboard_kernel() -> bool:
@@ -128,10 +157,12 @@ class ReportPage:
             viewer.client if viewer.client in {c for _, c in choices} else (choices[0][1] if choices else "")
         )
         self.client = w.Dropdown(options=choices, value=start, description="Client", disabled=fixed)
+        self.client.add_class("thrive-report-client")
         self.period = time_range_picker(check_time_range(period))
         self.button = ReportButton(self.report_request, (report_type,), user=viewer.user)
         self.cover = w.HTML()
         self.cover.add_class("thrive-dash")
+        self.cover.add_class("thrive-report-cover")
         self.views: dict = {}
         self.asked: list[str] = []
         self.report = self.open()
@@ -211,7 +242,14 @@ class ReportPage:
 
     def _draw(self, section_id: str) -> None:
         view = self.views[section_id]
-        section = self.report.section(section_id)
+        try:
+            section = self.report.section(section_id)
+        except Exception as exc:  # shown in the section's place; the page and its other sections go on
+            log.exception("section %s of the %s report failed", section_id, self.report_type)
+            view.clear()
+            view.layout.display = None
+            view.fail(f"This section could not be drawn: {exc}")
+            return
         if section is None:
             view.clear()
         else:
@@ -222,7 +260,7 @@ class ReportPage:
         try:
             self.report = self.open()
         except Exception as exc:  # shown on the page rather than lost in a widget callback
-            self.cover.value = f"<p>The report could not be opened: {exc}</p>"
+            self.cover.value = f"<p>The report could not be opened: {html.escape(str(exc))}</p>"
             return
         for section_id in self.views:
             self._draw(section_id)

@@ -14,6 +14,9 @@ for the design; in short:
   hands a preheated kernel over; :class:`RequestInfoHandler` replaces Voila's unauthenticated
   ``/voila/query/<id>`` channel: only the kernel itself (proving its key) collects its request's information,
   once, converted into a token bound to that kernel.
+
+Every page this server writes (sign-in, landing, error pages, the dashboards through ``voila-page.html``) is
+made from this package's ``templates/`` and references nothing on another host.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from markupsafe import Markup
 from tornado import web
+from tornado.httputil import responses
 from traitlets import Bool, default
 from voila.request_info_handler import RequestInfoSocketHandler
 from voila.tornado.handler import TornadoVoilaHandler
@@ -79,13 +83,42 @@ def _identity(handler) -> auth.Identity:
 
 def render(handler: JupyterHandler, name: str, **ns) -> None:
     """Render one of this package's templates (``templates/``) with the variables every page gets."""
-    user = handler.current_user
-    ns.setdefault("user", getattr(user, "identity", None))
+    if "user" not in ns:
+        ns["user"] = getattr(handler.current_user, "identity", None)
     handler.write(
         _templates.get_template(name).render(
             base_url=handler.base_url, xsrf_form_html=Markup(handler.xsrf_form_html()), **ns
         )
     )
+
+
+ERRORS = {
+    403: (
+        "Not allowed",
+        "The server refused this request: your account may not do this, or the form was stale.",
+    ),
+    404: ("Not found", "There is no such page, or it is not one your account may open."),
+    410: ("Gone", "This report's file is gone or no longer matches what was generated; generate it again."),
+}
+
+
+class ErrorPages:
+    """Error pages from this package's templates (Voila's and Jupyter's would link a stylesheet on a CDN)."""
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        heading, sentence = ERRORS.get(
+            status_code,
+            (
+                responses.get(status_code, "Error"),
+                "The server could not answer this request; its log says why.",
+            ),
+        )
+        try:
+            user = getattr(self.current_user, "identity", None)
+        except Exception:  # the error happened before the request's user was looked up
+            user = None
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
+        render(self, "error.html", user=user, status_code=status_code, heading=heading, sentence=sentence)
 
 
 # --- kernels ------------------------------------------------------------------------------------------------
@@ -158,6 +191,11 @@ class HandOutRecorder:
         )
         self.owners[kernel_id] = identity.user
         return render_task, rendered_cache, kernel_id
+
+    def keep_warm(self, notebook_name: str) -> None:
+        """Fill the pool of a page whose kernels are not started with the server's (the report pages): after
+        its first request, its configured number of kernels stay preheated (Voila refills on every hand-out)."""
+        self.fill_if_needed(notebook_name=notebook_name)
 
 
 # --- identity and authorization ---------------------------------------------------------------------------
@@ -245,7 +283,7 @@ class OwnerAuthorizer(Authorizer):
 # --- handlers ---------------------------------------------------------------------------------------------
 
 
-class LoginHandler(LoginFormHandler):
+class LoginHandler(ErrorPages, LoginFormHandler):
     """The sign-in form (e-mail and password)."""
 
     def _render(self, message=None, email: str = ""):
@@ -287,7 +325,7 @@ class LoginHandler(LoginFormHandler):
         self._redirect_safe(self.get_argument("next", default=self.base_url))
 
 
-class LogoutHandler(JupyterHandler):
+class LogoutHandler(ErrorPages, JupyterHandler):
     """Sign out: clear the cookie and shut the user's kernels down."""
 
     @allow_unauthenticated
@@ -299,18 +337,24 @@ class LogoutHandler(JupyterHandler):
         self.redirect(f"{self.base_url}login?signed_out=1")
 
 
-class LandingHandler(JupyterHandler):
-    """The dashboards the signed-in user may open."""
+class LandingHandler(ErrorPages, JupyterHandler):
+    """The dashboards and report pages the signed-in user may open."""
 
     @web.authenticated
     def get(self):
         identity = _identity(self)
-        catalog = self.settings["thrive_catalog"]
-        render(self, "landing.html", dashboards=catalog.for_role(identity.role), user=identity)
+        pages = self.settings["thrive_catalog"].for_role(identity.role)
+        render(
+            self,
+            "landing.html",
+            dashboards=[d for d in pages if not d.is_report],
+            reports=[d for d in pages if d.is_report],
+            user=identity,
+        )
 
 
-class DashboardPageHandler(TornadoVoilaHandler):
-    """Voila's page handler, for the dashboards this user may open, with the server-signed identity."""
+class DashboardPageHandler(ErrorPages, TornadoVoilaHandler):
+    """Voila's page handler, for the pages this user may open, with the server-signed identity."""
 
     async def prepare(self):
         # Whatever identity header the browser sent is dropped before anything reads the request.
@@ -327,13 +371,16 @@ class DashboardPageHandler(TornadoVoilaHandler):
     @web.authenticated
     async def get(self, path=None):
         identity = _identity(self)
-        if self.settings["thrive_catalog"].allowed(path or "", identity.role) is None:
+        page = self.settings["thrive_catalog"].allowed(path or "", identity.role)
+        if page is None:
             raise web.HTTPError(404)
         token = HANDING_TO.set(identity)
         try:
             await super().get(path=path)
         finally:
             HANDING_TO.reset(token)
+            if page.is_report and hasattr(self.kernel_manager, "keep_warm"):
+                self.kernel_manager.keep_warm(page.path)  # after the page, so its kernel did not compete
 
 
 class RequestInfoHandler(RequestInfoSocketHandler):
@@ -377,7 +424,7 @@ class RequestInfoHandler(RequestInfoSocketHandler):
         return payload
 
 
-class ShutdownKernelHandler(JupyterHandler):
+class ShutdownKernelHandler(ErrorPages, JupyterHandler):
     """Replaces Voila's ``/voila/api/shutdown/<id>`` (any signed-in user could shut any kernel): owner only."""
 
     @web.authenticated
@@ -389,7 +436,7 @@ class ShutdownKernelHandler(JupyterHandler):
         self.finish()
 
 
-class ReportDownloadHandler(JupyterHandler):
+class ReportDownloadHandler(ErrorPages, JupyterHandler):
     """``/api/reports/<id>``: a generated report's file, for users of its organisation (and client)."""
 
     @web.authenticated

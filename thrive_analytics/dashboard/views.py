@@ -70,8 +70,12 @@ TIME_RANGE_LABELS = {key: PERIOD_LABELS[key] for key in TIME_RANGES}
 def warm_up_charts() -> None:
     """Import the analytics stack and start the chart renderer's JavaScript engine (0.5-1 s, once per
     process), touching no organisation's data: the first cells of a preheated dashboard kernel call this."""
-    from .. import charts
+    from .. import charts, settings
+    from .context import under_dashboard_server
 
+    folder = settings.get("chart_cache")
+    if under_dashboard_server() and folder and folder != "off":
+        charts.cache_svgs(folder)  # set by `thrive dashboard` (see charts.cache_svgs)
     frame = pd.DataFrame({"day": pd.to_datetime(["2026-01-01", "2026-01-02"]), "value": [1, 2]})
     charts.line_figure(frame, "day", "value", title="warm-up")
     charts.bars_figure(frame.assign(name=["a", "b"]), "name", "value", title="warm-up")

@@ -1,7 +1,8 @@
 """Cross-client analytics (spec 4.2): comparison with statistics, trends, distributions, correlations, insights.
 
 The portfolio figures come from the stored cross-client answer; the comparison of the clients picked on the
-page is :func:`thrive_analytics.service.compare_clients` (a few clients, computed on demand); the portfolio's
+page is :func:`thrive_analytics.service.compare_clients` (a few clients; stored per data revision as the
+``compare`` answer, so a comparison asked before is a read); the portfolio's
 daily series is summed per day in the database (365 rows for a year, whatever the number of clients).
 """
 
@@ -19,7 +20,7 @@ from ..reports.branding import Brand
 from ..reports.document import Section
 from ..service.answers import answer
 from ..service.common import resolve_period
-from ..service.compare import COMPARABLE, compare_clients
+from ..service.compare import COMPARABLE
 from ..warehouse import TenantSession, schema
 from .views import check_time_range, figure, frame_of, section, table
 
@@ -94,7 +95,8 @@ def comparison(
     """The picked clients side by side on ``metric``, with a test of whether they differ."""
     if len(clients) < 2:
         return section("comparison", "Comparison", paragraphs=["Pick at least two clients to compare."])
-    result = compare_clients(session, clients, time_range=time_range, end=end, metric=metric).to_dict()
+    # stored per data revision like the page's other answers: the next visitor's default comparison is a read
+    result = answer(session, "compare", clients=list(clients), time_range=time_range, end=end, metric=metric)
     kind = COMPARE_KINDS.get(metric, "float")
     rows = result["comparison_data"]
     chart = charts.bars_figure(

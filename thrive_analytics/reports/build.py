@@ -111,7 +111,7 @@ def open_report(
     if isinstance(end, str):
         end = dt.date.fromisoformat(end)
     brand = brand if isinstance(brand, Brand) else resolve_brand(brand, adjust_contrast=adjust_contrast)
-    warehouse = warehouse or Warehouse(database_url)
+    warehouse = warehouse or Warehouse.shared(database_url)
     with warehouse.scoped(org) as session:
         data = gather(session, report_type, client, period, end, warehouse)
     return _report(

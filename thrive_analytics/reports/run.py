@@ -257,6 +257,9 @@ def execute(plan: Plan, *, engine_name: str | None = None, timeout: int = 600, *
                 kernel_name="python3",
                 progress_bar=False,
                 execution_timeout=timeout,
+                # saved once, when it has run (or failed), not after every cell: a report takes seconds, and
+                # each save serialises, validates and deep-copies the notebook with its charts
+                request_save_on_cell_execute=False,
                 **engine_kwargs,
             )
         except CellTimeoutError as exc:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pandas as pd
 
 from .. import metrics as m
 from ..exceptions import DataValidationError
 from ..results import jsonable
-from ..revenue import recognized_revenue
+from ..revenue import recognized_by_stream
 from ..service.answers import answer
 from ..service.benchmarks import industry_benchmarks
 from ..service.client import client_analytics
@@ -170,12 +171,9 @@ def client_spend(session: TenantSession, client_id: int, start: dt.date, end: dt
     invoices = _invoices(session, start, end, [client_id])
     if invoices.empty:
         return {"total": 0.0, "by_stream": {}}
-    by_stream = {
-        stream: float(recognized_revenue(group, start, end))
-        for stream, group in invoices.groupby("stream", sort=True)
-    }
-    by_stream = {k: v for k, v in by_stream.items() if v}
-    return {"total": float(recognized_revenue(invoices, start, end)), "by_stream": by_stream}
+    earned = recognized_by_stream(invoices, start, end)
+    by_stream = {stream: float(amount) for stream, amount in earned.items() if amount}
+    return {"total": float(sum(earned.values(), Decimal("0.00"))), "by_stream": by_stream}
 
 
 @per_client()

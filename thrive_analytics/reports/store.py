@@ -394,13 +394,12 @@ def start_run(
 
 
 def _finish(session: TenantSession, run_id: int, values: dict[str, Any]) -> dict[str, Any]:
-    run = get_run(session, run_id)
-    if run["status"] != "generating":
+    runs = schema.white_label_reports
+    if not session.update(runs, values, runs.c.id == int(run_id), runs.c.status == "generating"):
+        run = get_run(session, run_id)  # not this scope's run (not found), or no longer generating
         raise ConfigurationError(
             f"Report run {run_id} is already {run['status']}; only a generating run can finish or fail."
         )
-    runs = schema.white_label_reports
-    session.update(runs, values, runs.c.id == run["id"], runs.c.status == "generating")
     return get_run(session, run_id)
 
 

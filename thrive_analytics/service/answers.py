@@ -27,11 +27,17 @@ _STORED = schema.stored_answers
 
 
 def _questions() -> dict[str, Callable]:
+    from .compare import compare_clients
     from .cross_client import cross_client
     from .overview import overview
     from .revenue import revenue
 
-    return {"cross_client": cross_client, "overview": overview, "revenue": revenue}
+    return {
+        "cross_client": cross_client,
+        "overview": overview,
+        "revenue": revenue,
+        "compare": compare_clients,
+    }
 
 
 def answer_key(session: TenantSession, question: str, params: dict) -> str:
@@ -44,7 +50,7 @@ def answer_key(session: TenantSession, question: str, params: dict) -> str:
 
 
 def answer(session: TenantSession, question: str, **params) -> dict:
-    """The JSON form of ``question`` (``cross_client``, ``overview`` or ``revenue``) with ``params``: stored if
+    """The JSON form of ``question`` (``cross_client``, ``overview``, ``revenue`` or ``compare``) with ``params``: stored if
     it was computed at the organisation's current data revision, else computed now and stored."""
     questions = _questions()
     if question not in questions:

@@ -13,7 +13,7 @@ from ..results import JsonResult
 from ..warehouse import TenantSession
 from . import loaders
 from .common import resolve_period
-from .cross_client import client_frame
+from .cross_client import client_figures, client_frame
 
 PEER_METRICS = (
     "engagement_rate",
@@ -54,9 +54,9 @@ def client_analytics(
     record = session.client(client)
     cid = int(record["id"])
     period = resolve_period(time_range, end)
-    frame, raw = client_frame(session, period, [cid])
+    frame = client_figures(session, period, [cid])
     row = frame.loc[cid].to_dict() if cid in frame.index else {"client_id": cid}
-    current = raw["current"]
+    current = loaders.load_daily(session, period.start, period.end, [cid])
     series = current.assign(engagements=m.engagements(current))
     series["engagement_rate"] = series["engagements"] / series["impressions"].replace(0, np.nan)
     performance = series[

@@ -58,13 +58,17 @@ def client_frame(session: TenantSession, period: m.Period, client_ids=None) -> t
     )
     posts = m.content_metrics(content)
     published_prev = content_prev.loc[content_prev["status"] == "published"].groupby("client_id").size()
-    pivot = current.assign(e=m.engagements(current)).pivot_table(
-        index="client_id", columns="metric_date", values="e"
+    # One column per day of the period (a day without rows is a gap in the fit, not skipped), so a client's
+    # trend does not depend on which other clients are in the frame.
+    pivot = (
+        current.assign(e=m.engagements(current))
+        .pivot_table(index="client_id", columns="metric_date", values="e")
+        .reindex(columns=pd.date_range(period.start, period.end).as_unit("us"))
     )
     trends = (
         m.trend_directions(pivot)
         if not pivot.empty
-        else pd.DataFrame(columns=["direction", "relative_slope"])
+        else pd.DataFrame({"direction": pd.Series(dtype="str"), "relative_slope": pd.Series(dtype="float64")})
     )
 
     frame = clients[
@@ -111,6 +115,14 @@ def client_frame(session: TenantSession, period: m.Period, client_ids=None) -> t
         "clients": clients,
     }
     return frame, raw
+
+
+@per_client(by="index")
+def client_figures(session: TenantSession, period: m.Period, client_ids=None) -> pd.DataFrame:
+    """The per-client figures of :func:`client_frame` alone (one row per client, indexed by client id). In a
+    batch (``service.prefetch``) a one-client call is a row of the whole organisation's frame, computed once:
+    every figure is computed row by row, so the row is the one-client frame's, to the last bit."""
+    return client_frame(session, period, client_ids)[0]
 
 
 @per_client(by="index")

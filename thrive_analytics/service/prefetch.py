@@ -22,6 +22,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import numpy as np
 import pandas as pd
 
 ENV = "THRIVE_PREFETCH"
@@ -82,11 +83,11 @@ def per_client(by: str = "client_id") -> Callable:
                 _cache.move_to_end(key)
                 stats["hits"] += 1
             else:
-                _cache[key] = loader(*bound.args, **bound.kwargs)
+                _cache[key] = _Shared(loader(*bound.args, **bound.kwargs), by)
                 stats["reads"] += 1
                 while len(_cache) > MAX_ENTRIES:
                     _cache.popitem(last=False)
-            rows = _rows(_cache[key], by, wanted)
+            rows = _cache[key].rows(wanted)
             # A client with no rows: read it directly, so even the empty result's columns and types are
             # exactly what the one-client read gives (it is rare, and cheap).
             return rows if len(rows) else loader(session, *args, **kwargs)
@@ -105,11 +106,24 @@ def _revision(session) -> int:
     return revision
 
 
-def _rows(whole, by: str, ids: list[int]):
-    if by == "index":
-        return whole.loc[whole.index.isin(ids)].copy()
-    rows = whole.loc[whole[by].isin(ids)] if len(whole) else whole
-    return rows.reset_index(drop=True) if isinstance(rows, pd.DataFrame) else rows.copy()
+class _Shared:
+    """An organisation-wide result and where each client's rows are in it (found once, not per call)."""
+
+    def __init__(self, whole, by: str) -> None:
+        self.whole, self.by = whole, by
+        keys = whole.index if by == "index" else (whole[by] if len(whole) else None)
+        self.positions = (
+            {} if keys is None else pd.Series(np.arange(len(whole))).groupby(keys.to_numpy()).indices
+        )
+
+    def rows(self, ids: list[int]):
+        """The rows of ``ids``, in the order of the whole result (as a one-client read gives them)."""
+        found = [self.positions[c] for c in ids if c in self.positions]
+        at = np.sort(np.concatenate(found)) if found else np.empty(0, dtype="int64")
+        rows = self.whole.iloc[at]
+        if self.by == "index":
+            return rows.copy()
+        return rows.reset_index(drop=True) if isinstance(rows, pd.DataFrame) else rows.copy()
 
 
 def _hashable(value):

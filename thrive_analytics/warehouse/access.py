@@ -12,10 +12,11 @@ Cross-organisation work (migrations, loading demo data, listing organisations fo
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 from sqlalchemy import (
@@ -37,6 +38,7 @@ from sqlalchemy.sql import operators, visitors
 from sqlalchemy.sql.elements import BinaryExpression, BindParameter, ColumnClause
 from sqlalchemy.sql.selectable import Alias, Join
 
+from .. import settings
 from ..exceptions import DatabaseUnavailableError, NotFoundError, PermissionDeniedError, TenantScopeError
 from . import rls, schema
 from .bulk import write_frame
@@ -332,10 +334,25 @@ class TenantSession:
 class Warehouse:
     """The warehouse behind SQLAlchemy: SQLite file by default, PostgreSQL in production."""
 
+    _shared: ClassVar[dict[str, Warehouse]] = {}
+    _shared_lock: ClassVar[threading.Lock] = threading.Lock()
+
     def __init__(self, url: str | None = None, *, engine: Engine | None = None, check_schema: bool = True):
         self.engine = engine if engine is not None else make_engine(url)
         if check_schema:
             require_current(self.engine)
+
+    @classmethod
+    def shared(cls, url: str | None = None) -> Warehouse:
+        """This process's one warehouse (engine, pool, schema check) for ``url`` (resolved as ``make_engine``
+        does): for code that opens the warehouse again and again, a kernel running report after report or a
+        batch worker, which would otherwise pay an engine, a connection and the schema check each time."""
+        key = settings.database_url(url)
+        with cls._shared_lock:
+            found = cls._shared.get(key)
+            if found is None:
+                found = cls._shared[key] = cls(key)
+            return found
 
     @property
     def backend(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -23,7 +24,9 @@ def alembic_config() -> Config:
     return cfg
 
 
+@functools.lru_cache(maxsize=1)
 def head_revision() -> str:
+    """The newest migration's revision (read from the migration scripts once per process)."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
