@@ -152,3 +152,17 @@ def test_a_report_read_with_prefetch_is_the_report_read_without(warehouse):
             with prefetch.prefetching():
                 shared = open_report(ORG, slug, report_type, end=END, warehouse=warehouse).data
             assert shared == plain, (slug, report_type)
+
+
+def test_client_figures_fit_each_clients_trend_over_the_days_of_the_period(warehouse):
+    """The trend is fitted on the period's days (the day columns match the loaded dates on each backend):
+    clients with daily data get a slope, and some a direction."""
+    period = resolve_period("30d", END)
+    with warehouse.scoped(ORG) as session:
+        frame = cross_client.client_figures.direct(session, period, None)
+        daily = loaders.load_daily(session, period.start, period.end)
+    with_data = frame.index.isin(daily.loc[daily["impressions"] > 0, "client_id"].unique())
+    assert with_data.sum() >= 3
+    assert frame.loc[with_data, "trend_relative_slope"].notna().all()
+    assert set(frame["trend_direction"]) <= {"up", "down", "stable"}
+    assert (frame["trend_direction"] != "stable").any()

@@ -60,11 +60,13 @@ def client_frame(session: TenantSession, period: m.Period, client_ids=None) -> t
     published_prev = content_prev.loc[content_prev["status"] == "published"].groupby("client_id").size()
     # One column per day of the period (a day without rows is a gap in the fit, not skipped), so a client's
     # trend does not depend on which other clients are in the frame.
-    pivot = (
-        current.assign(e=m.engagements(current))
-        .pivot_table(index="client_id", columns="metric_date", values="e")
-        .reindex(columns=pd.date_range(period.start, period.end).as_unit("us"))
+    pivot = current.assign(e=m.engagements(current)).pivot_table(
+        index="client_id", columns="metric_date", values="e"
     )
+    days = pd.date_range(period.start, period.end)
+    if len(pivot.columns):
+        days = days.as_unit(pd.DatetimeIndex(pivot.columns).unit)  # the loaders' unit, or no day would match
+    pivot = pivot.reindex(columns=days)
     trends = (
         m.trend_directions(pivot)
         if not pivot.empty
