@@ -118,7 +118,7 @@ def _resolved(job: BatchJob) -> BatchJob:
 def job_inputs(job: BatchJob) -> dict:
     """Everything the job's reports depend on besides the client (see the module documentation), read once
     for the whole batch: the organisation's data revision, the template's last change, the brand file's digest."""
-    warehouse = _warehouse(job.database_url)
+    warehouse = Warehouse.shared(job.database_url)
     with warehouse.scoped(job.org) as session:
         revision = session.revision
         template = None
@@ -181,10 +181,6 @@ def _write_manifest(job: BatchJob, key: str, client: str, files: dict[str, str])
 _EXPORTERS = None
 
 
-def _warehouse(url: str) -> Warehouse:
-    return Warehouse.shared(url)
-
-
 def _worker_start() -> None:
     """In a worker process: start and warm up the kernel before the first task; Chromium on first use."""
     global _EXPORTERS
@@ -219,7 +215,7 @@ def _one(job: BatchJob, client: str, key: str) -> ReportResult:
     )
     try:
         output = generate_report(
-            request, _EXPORTERS, warehouse=_warehouse(job.database_url), timeout=job.timeout
+            request, _EXPORTERS, warehouse=Warehouse.shared(job.database_url), timeout=job.timeout
         )
     except ThriveError as exc:
         return ReportResult(client, "failed", time.perf_counter() - started, error=str(exc))

@@ -292,7 +292,8 @@ def prune_svg_cache(folder: str | os.PathLike[str], *, older_than_days: float = 
     gone = 0
     for path in Path(folder).glob("*/*.svg"):
         with contextlib.suppress(OSError):
-            if max(path.stat().st_atime, path.stat().st_mtime) < cutoff:
+            seen = path.stat()
+            if max(seen.st_atime, seen.st_mtime) < cutoff:
                 path.unlink()
                 gone += 1
     return gone

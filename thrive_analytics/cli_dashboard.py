@@ -59,6 +59,8 @@ def dashboard(db_url, host, port, pool_size, notebooks) -> None:
 
             prune_svg_cache(cache)
         os.environ["THRIVE_CHART_CACHE"] = str(cache)
+    else:  # kernels inherit the environment: no folder there is no cache
+        os.environ.pop("THRIVE_CHART_CACHE", None)
     folder = (notebooks or _project_root() / DEFAULT_NOTEBOOKS).resolve()
     click.echo(f"Thrive dashboards on http://{host}:{port}/ from {folder} (pool size {pool_size}).")
     run_dashboard(warehouse, secret, folder, host=host, port=port, pool_size=pool_size, preheat=pool_size > 0)

@@ -30,15 +30,10 @@ LOCAL_ROLE = "admin"
 _signed_in: Viewer | None = None  # under the dashboard server: the one identity this kernel was handed
 
 
-def warehouse_for(database_url: str) -> Warehouse:
-    """One :class:`Warehouse` (engine and pool) per URL and process."""
-    return Warehouse.shared(database_url)
-
-
 def warm_up(database_url: str | None = None) -> None:
     """Open the warehouse (schema check, first pooled connection) before anyone signs in; reads no
     organisation's rows. Dashboard notebooks call it in their warm-up cell."""
-    warehouse = warehouse_for(settings.database_url(database_url))
+    warehouse = Warehouse.shared(database_url)
     with warehouse.engine.connect() as conn:
         conn.exec_driver_sql("SELECT 1")
 
@@ -60,7 +55,7 @@ class Viewer:
 
     @property
     def warehouse(self) -> Warehouse:
-        return warehouse_for(self.database_url)
+        return Warehouse.shared(self.database_url)
 
     @property
     def scope(self) -> Scope:
@@ -137,7 +132,7 @@ def _local_viewer(org, user, client, database_url) -> Viewer:
     if org is None:
         raise ConfigurationError("sign_in() needs org= outside the dashboard server (an organisation slug).")
     url = settings.database_url(database_url)
-    warehouse = warehouse_for(url)
+    warehouse = Warehouse.shared(url)
     found = warehouse.resolve_org(org)
     viewer = Viewer(LOCAL_USER, LOCAL_ROLE, found["slug"], int(found["id"]), None, None, url)
     if user is not None:

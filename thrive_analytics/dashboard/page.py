@@ -59,10 +59,9 @@ def default_org(org: str | None, database_url: str | None = None) -> str | None:
     under the server the signed identity decides, so None stays None."""
     if org is not None or under_dashboard_server():
         return org
-    from .. import settings
-    from .context import warehouse_for
+    from ..warehouse import Warehouse
 
-    orgs = warehouse_for(settings.database_url(database_url)).organizations()
+    orgs = Warehouse.shared(database_url).organizations()
     return None if orgs.empty else str(orgs.iloc[0]["slug"])
 
 

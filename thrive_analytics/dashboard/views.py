@@ -74,7 +74,7 @@ def warm_up_charts() -> None:
     from .context import under_dashboard_server
 
     folder = settings.get("chart_cache")
-    if under_dashboard_server() and folder and folder != "off":
+    if under_dashboard_server() and folder:
         charts.cache_svgs(folder)  # set by `thrive dashboard` (see charts.cache_svgs)
     frame = pd.DataFrame({"day": pd.to_datetime(["2026-01-01", "2026-01-02"]), "value": [1, 2]})
     charts.line_figure(frame, "day", "value", title="warm-up")

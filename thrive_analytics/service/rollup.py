@@ -22,7 +22,7 @@ from sqlalchemy import func
 
 from ..dashboard.alerts import store_alerts
 from ..results import jsonable
-from ..revenue import mrr_at, recognized_revenue
+from ..revenue import mrr_at, recognized_by_stream
 from ..warehouse import Scope, TenantSession, Warehouse, schema
 from . import loaders
 from .alerts import alerts
@@ -195,10 +195,8 @@ def _revenue_row(session: TenantSession, day: dt.date) -> dict:
         inv.c.status != "void",
         columns=["stream", "period_start", "period_end", "amount"],
     )
-    by_stream = {
-        stream: recognized_revenue(invoices.loc[invoices["stream"] == stream], start, day)
-        for stream in schema.REVENUE_STREAMS
-    }
+    earned = recognized_by_stream(invoices, start, day)
+    by_stream = {stream: earned.get(stream, Decimal("0.00")) for stream in schema.REVENUE_STREAMS}
     subscriptions = loaders.load_table(session, schema.subscriptions)
     return {
         "client_id": None,
