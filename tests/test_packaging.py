@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -41,3 +43,16 @@ def test_top_level_layout():
         "README.md",
     ):
         assert (ROOT / name).exists(), name
+
+
+def test_kernels_do_not_build_the_rfc3987_parser():
+    """jsonschema's optional IRI checker parses RFC 3987's grammar when imported (~2.4 s a process); importing
+    the package and altair's chart validation must not pay it (see ``thrive_analytics/__init__.py``)."""
+    code = (
+        "import sys, thrive_analytics.charts as c, jsonschema, pandas as pd; "
+        "c.line(pd.DataFrame({'d': pd.date_range('2026-01-01', periods=3), 'v': [1, 2, 3]}), 'd', 'v', "
+        "title='t').to_dict(validate=True); "
+        "print(sorted(m for m in ('rfc3987_syntax', 'lark') if sys.modules.get(m)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

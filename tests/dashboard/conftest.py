@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -224,6 +225,19 @@ def browser() -> Iterator:
         chromium.close()
 
 
+URL = re.compile(r"(?i)\b(?:https?|wss?|ftp)://([^/\s\"'`<>\\)]+)")
+SCHEME_RELATIVE = re.compile(
+    r"""(?i)(?:\b(?:src|href|action|poster)\s*=\s*["']?|url\(\s*["']?|@import\s+["'])//\w"""
+)
+
+
+def foreign_urls(html: str, server: str) -> list[str]:
+    """Every URL in ``html`` naming another host than ``server`` (``host:port``), and every scheme-relative
+    reference (``//host/...``) in an attribute or a stylesheet: no network at run time."""
+    found = [m.group(0) for m in URL.finditer(html) if m.group(1).lower() != server.lower()]
+    return found + [m.group(0) for m in SCHEME_RELATIVE.finditer(html)]
+
+
 class Page:
     """A browser page of one signed-in user, collecting what went wrong: console errors, uncaught exceptions,
     failed requests, and every request (websockets included) to another host than the server's."""
@@ -254,6 +268,16 @@ class Page:
         self.page.goto(self.site.url + path, wait_until="commit", timeout=timeout)
         self.page.wait_for_selector(".thrive-ready", state="attached", timeout=timeout)
         return self.page
+
+    def visit(self, path: str) -> str:
+        """Open the Voila page ``path`` and wait until it is complete (or failed); it must have been served
+        (200), name no other host in its HTML, and have opened its kernel's socket. Returns the page's text."""
+        reply = self.page.goto(self.site.url + "voila/render/" + path, wait_until="commit")
+        self.page.wait_for_function(COMPLETE_OR_FAILED, timeout=180_000)
+        assert reply.status == 200, (path, reply.status)
+        assert foreign_urls(reply.text(), urlsplit(self.site.url).netloc) == [], path
+        assert any(urlsplit(u).path.endswith("/channels") for u in self.requests), (path, "no kernel socket")
+        return self.text()
 
     def text(self) -> str:
         return self.page.inner_text("body")

@@ -133,6 +133,34 @@ def test_alert_list_buttons_call_back():
     assert "No open alerts" in read_only.text()
 
 
+def test_alert_list_sends_only_what_changed():
+    """A live update keeps the widgets of the alerts still shown, the same way, and closes the others."""
+    row = {
+        "id": 1,
+        "severity": "high",
+        "type": "anomaly",
+        "title": "First",
+        "description": "d",
+        "actions": [],
+        "observed_at": "2026-06-30 00:00",
+        "acknowledged": False,
+        "acknowledged_by": "",
+    }
+    second = {**row, "id": 2, "title": "Second"}
+    alerts = AlertList(lambda _: None)
+    alerts.set_alerts([row, second])
+    first_item, second_item = alerts.children
+    new = {**row, "id": 3, "title": "New", "severity": "critical"}
+    alerts.set_alerts([new, row, {**second, "acknowledged": True, "acknowledged_by": "kim"}])
+    assert alerts.children[1] is first_item and alerts.buttons[1] is first_item.children[1]
+    assert second_item.comm is None and all(c.comm is None for c in second_item.children)
+    assert "acknowledged by kim" in alerts.children[2].children[0].value and set(alerts.buttons) == {1, 3}
+    assert [r["id"] for r in alerts.rows] == [3, 1, 2]
+    alerts.set_alerts([])
+    assert all(item.comm is None for item in (first_item, *first_item.children))
+    assert "No open alerts" in alerts.text()
+
+
 def test_report_notebooks_sign_in_only_in_the_dashboards_own_kernel(monkeypatch, tmp_path):
     from thrive_analytics.dashboard import report_page
 

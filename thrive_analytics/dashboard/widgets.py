@@ -227,38 +227,68 @@ class SectionView(w.VBox):
 
 # --- alerts ----------------------------------------------------------------------------------------------
 class AlertList(w.VBox):
-    """Alerts, most severe first, each with an Acknowledge button (when ``on_acknowledge`` is given)."""
+    """Alerts, most severe first, each with an Acknowledge button (when ``on_acknowledge`` is given).
+
+    :meth:`set_alerts` keeps the widgets of every alert shown as before and closes those no longer shown:
+    a live update that brings one new alert sends the page one new row, not the whole list again (each
+    widget is a comm the browser must create a view for), and an open page does not pile up dead widgets."""
 
     def __init__(self, on_acknowledge: Callable[[int], None] | None = None):
         self.on_acknowledge = on_acknowledge
         self.rows: list[dict] = []
         self.buttons: dict[int, w.Button] = {}
+        self._items: dict[tuple, w.VBox] = {}
+        self._empty: w.HTML | None = None
         super().__init__([])
 
     def set_alerts(self, rows: list[dict]) -> None:
-        self.rows, self.buttons = rows, {}
-        items = []
+        items: dict[tuple, w.VBox] = {}
         for r in rows:
-            actions = "".join(f"<li>{html.escape(a)}</li>" for a in r["actions"][:3])
-            done = f" · acknowledged by {html.escape(r['acknowledged_by'])}" if r["acknowledged"] else ""
-            body = _html(
+            key = _alert_key(r)
+            items[key] = self._items.pop(key, None) or self._item(r)
+        for gone in self._items.values():
+            for child in gone.children:
+                child.close()
+            gone.close()
+        self.rows, self._items = rows, items
+        self.buttons = {key[0]: item.children[1] for key, item in items.items() if len(item.children) > 1}
+        if not items and self._empty is None:
+            self._empty = _html('<p class="thrive-muted">No open alerts.</p>')
+        self.children = list(items.values()) or [self._empty]
+
+    def _item(self, r: dict) -> w.VBox:
+        actions = "".join(f"<li>{html.escape(a)}</li>" for a in r["actions"][:3])
+        done = f" · acknowledged by {html.escape(r['acknowledged_by'])}" if r["acknowledged"] else ""
+        parts = [
+            _html(
                 f'<div class="thrive-alert {html.escape(r["severity"])}"><h3>{html.escape(r["title"])}</h3>'
                 f'<p class="thrive-muted">{html.escape(r["severity"])} · {html.escape(r["type"])} · '
                 f"{html.escape(r['observed_at'])}{done}</p><p>{html.escape(r['description'])}</p>"
                 f"{f'<ul>{actions}</ul>' if actions else ''}</div>"
             )
-            parts = [body]
-            if self.on_acknowledge is not None and not r["acknowledged"]:
-                button = w.Button(description="Acknowledge", button_style="primary")
-                button.on_click(lambda _, alert_id=r["id"]: self.on_acknowledge(alert_id))
-                self.buttons[r["id"]] = button
-                parts.append(button)
-            items.append(w.VBox(parts))
-        if not items:
-            items = [_html('<p class="thrive-muted">No open alerts.</p>')]
-        self.children = items
+        ]
+        if self.on_acknowledge is not None and not r["acknowledged"]:
+            button = w.Button(description="Acknowledge", button_style="primary")
+            button.on_click(lambda _, alert_id=r["id"]: self.on_acknowledge(alert_id))
+            parts.append(button)
+        return w.VBox(parts)
 
     def text(self) -> str:
         return "".join(
             child.children[0].value if isinstance(child, w.VBox) else child.value for child in self.children
         )
+
+
+def _alert_key(row: dict) -> tuple:
+    """What an alert's row shows: a row whose key is unchanged keeps its widgets."""
+    return (
+        row["id"],
+        row["severity"],
+        row["type"],
+        row["title"],
+        row["description"],
+        tuple(row["actions"][:3]),
+        row["observed_at"],
+        row["acknowledged"],
+        row["acknowledged_by"],
+    )
