@@ -247,6 +247,41 @@ def test_distribution_figure_gives_medians_and_quartiles():
     assert second["median"] == pytest.approx(0.065) and second["q3"] == pytest.approx(0.1025)
 
 
+def _tick_labels(svg: str, axis: str) -> list[str]:
+    """The tick labels of the SVG's axis whose aria description starts with ``axis`` ("X-axis"/"Y-axis")."""
+    root = ET.fromstring(svg)
+    for g in root.iter("{http://www.w3.org/2000/svg}g"):
+        if (g.get("aria-label") or "").startswith(axis):
+            labels = [
+                g2
+                for g2 in g.iter("{http://www.w3.org/2000/svg}g")
+                if "role-axis-label" in (g2.get("class") or "")
+            ]
+            return [t.text for lab in labels for t in lab.iter("{http://www.w3.org/2000/svg}text")]
+    raise AssertionError(f"no {axis} in the chart")
+
+
+@pytest.mark.parametrize(("days", "most"), [(7, 7), (30, 6), (90, 6), (365, 6)])
+def test_date_axes_label_about_every_90_px(days, most):
+    frame = pd.DataFrame({"d": pd.date_range("2026-01-01", periods=days), "v": np.arange(days)})
+    labels = _tick_labels(charts.line_figure(frame, "d", "v", title="t").svg, "X-axis")
+    assert 3 <= len(labels) <= most, labels
+    assert len(set(labels)) == len(labels), labels
+
+
+@pytest.mark.parametrize(
+    ("kind", "top"), [("percent", 0.08), ("percent", 0.004), ("int", 3), ("currency", 2)]
+)
+def test_value_axes_never_print_the_same_label_twice(kind, top):
+    frame = pd.DataFrame({"c": ["a", "b", "c"], "v": [top, top / 2, top / 3]})
+    bars = _tick_labels(charts.bars_figure(frame, "c", "v", title="t", kind=kind).svg, "X-axis")
+    days = pd.DataFrame({"d": pd.date_range("2026-01-01", periods=5), "v": np.linspace(0, top, 5)})
+    line = _tick_labels(charts.line_figure(days, "d", "v", title="t", kind=kind).svg, "Y-axis")
+    for labels in (bars, line):
+        assert len(labels) >= 2 and len(set(labels)) == len(labels), (kind, top, labels)
+    assert len(bars) <= charts.WIDTH // 60, bars  # Vega-Lite alone: one per 40 px (0% to 8%: 17 labels)
+
+
 # --- empty data, errors, offline ------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "make",

@@ -140,7 +140,7 @@ def line(
     )
     enc = {
         "x": alt.X("x:T", title=None, axis=x_axis),
-        "y": alt.Y("y:Q", title=yt, axis=alt.Axis(format=fmt)),
+        "y": alt.Y("y:Q", title=yt, axis=_value_axis(kind, data["y"])),
         "tooltip": [alt.Tooltip("x:T", title="Date"), alt.Tooltip("y:Q", title=yt, format=fmt)],
     }
     if color:
@@ -171,7 +171,7 @@ def bars(
     fill = alt.ColorValue(c.primary, **({"condition": test} if highlight is not None else {}))
     base = alt.Chart().encode(
         cat("category:N", sort=None, title=None, axis=alt.Axis(labelAngle=0, labelLimit=180)),
-        num("value:Q", title=_label(value), axis=alt.Axis(format=fmt)),
+        num("value:Q", title=_label(value), axis=_value_axis(kind, data["value"], across=horizontal)),
         tooltip=[alt.Tooltip("category:N", title=_label(category)), alt.Tooltip("value:Q", format=fmt)],
     )
     label = {"align": "left", "dx": 4} if horizontal else {"baseline": "bottom", "dy": -3}
@@ -222,7 +222,7 @@ def forecast(
     band = base.mark_area(opacity=0.2, color=c.secondary).encode(x, alt.Y("lower:Q"), alt.Y2("upper:Q"))
     lines = base.mark_line(strokeWidth=2.5).encode(
         x,
-        alt.Y("value:Q", title=None, axis=alt.Axis(format=fmt)),
+        alt.Y("value:Q", title=None, axis=_value_axis(kind, data[["value", "lower", "upper"]])),
         color=alt.Color("series:N", scale=alt.Scale(domain=domain, range=[c.primary, c.primary]), sort=None),
         strokeDash=alt.StrokeDash(
             "series:N", scale=alt.Scale(domain=domain, range=[[1, 0], [6, 4]]), sort=None
@@ -243,9 +243,34 @@ def distribution(
     )
     chart = box.encode(
         alt.Y("group:N", title=None, sort=list(pd.unique(data["group"]))),
-        alt.X("value:Q", title=_label(value), axis=alt.Axis(format=D3_FORMATS.get(kind, ""))),
+        alt.X("value:Q", title=_label(value), axis=_value_axis(kind, data["value"], across=True)),
     )
     return _branded(chart.properties(height=alt.Step(BAR_STEP + 8)), data, title, brand)
+
+
+#: The smallest step between two ticks a format can tell apart: ``,.0f`` shows 0.5 as "1", ``.0%`` shows
+#: 0.015 as "2%", so finer ticks would print the same label twice.
+TICK_MIN_STEP = {"int": 1, "percent": 0.01, "currency": 1}
+
+
+def _value_axis(kind: str, values: Any, *, across: bool = False) -> alt.Axis:
+    """The axis of ``values``: formatted for ``kind``, no two ticks with the same label, and across the
+    chart's width (``across``) about one label per 60-120 px rather than Vega's one per 40 px.
+
+    Vega's ticks are 1, 2 or 5 times the power of ten just below span / count, so with span / count at least
+    the format's smallest step (a power of ten) no step is smaller than it. (Vega-Lite's ``tickMinStep`` asks
+    for one tick more than that allows: 0 to 2 came out as $0, $1, $1, $2, $2.) Percentages spanning less
+    than 5 % get one decimal."""
+    fmt, unit = D3_FORMATS.get(kind, ""), TICK_MIN_STEP.get(kind)
+    count = WIDTH // 120 if across else None  # d3 may give up to twice as many
+    numbers = pd.to_numeric(pd.Series(np.ravel(values)), errors="coerce").astype(float)
+    numbers = numbers[np.isfinite(numbers)]
+    span = max(numbers.max(), 0) - min(numbers.min(), 0) if len(numbers) else 0.0
+    if kind == "percent" and 0 < span < 0.05:
+        fmt, unit = ".1%", 0.001
+    if unit and span > 0:
+        count = max(1, min(count or math.ceil(HEIGHT / 40), int(span / unit + 1e-9)))
+    return alt.Axis(format=fmt, **({"tickCount": count} if count else {}))
 
 
 def _branded(chart: Any, data: pd.DataFrame, title: str, brand: Any) -> Any:
