@@ -18,7 +18,7 @@ ruff format --check thrive_analytics tests benchmarks pipelines notebooks
 echo "==> notebooks are committed without outputs"
 python scripts/check_notebooks.py notebooks
 echo "==> pytest (with coverage)"
-python -m pytest -p no:cacheprovider --cov --cov-report=term:skip-covered --cov-report=json:var/coverage.json "$@" tests
+python -m pytest -p no:cacheprovider --durations=25 --cov --cov-report=term:skip-covered --cov-report=json:var/coverage.json "$@" tests
 echo "==> analytics modules have at least 90% line coverage"
 python scripts/check_coverage.py var/coverage.json
 echo "==> notebooks execute (nbval) against a small demo warehouse"
