@@ -59,6 +59,7 @@ __all__ = [
 ]
 
 WIDTH, HEIGHT, BAR_STEP = 560, 260, 24
+DATE_TICKS = WIDTH // 90  # date axes: about one label per 90 px (weekly over a month), not one per 40 px
 NO_DATA = "No data for this period"
 D3_FORMATS = {"int": ",.0f", "float": ",.2f", "percent": ".0%", "currency": "$,.0f"}
 TOP_SHARES = 5  # shares: the five largest, then "Others"
@@ -131,12 +132,11 @@ def line(
     data = _line_data(frame, x, y, color)
     fmt, yt = D3_FORMATS.get(kind, ""), y_title or _label(y)
     daily = bool((data["x"] == data["x"].dt.normalize()).all())
-    # about one date label per 90 px (weekly over a month), not Vega's one per 40 px: a month of daily
-    # labels is crowded, and each label costs the SVG renderer ~1 ms of text measuring
+    # a month of daily labels is crowded, and each label costs the SVG renderer ~1 ms of text measuring
     x_axis = (
-        alt.Axis(format="%b %d", tickMinStep=86_400_000, tickCount=WIDTH // 90, labelAngle=0)
+        alt.Axis(format="%b %d", tickMinStep=86_400_000, tickCount=DATE_TICKS, labelAngle=0)
         if daily
-        else alt.Axis(tickCount=WIDTH // 90)
+        else alt.Axis(tickCount=DATE_TICKS)
     )
     enc = {
         "x": alt.X("x:T", title=None, axis=x_axis),
@@ -218,7 +218,7 @@ def forecast(
         for d, r in zip(pred.index, pred.itertuples(index=False), strict=True)
     ]
     data, base = pd.DataFrame(rows, columns=["date", "series", "value", "lower", "upper"]), alt.Chart()
-    x, domain = alt.X("date:T", title=None, axis=alt.Axis(tickCount=WIDTH // 90)), ["Actual", "Forecast"]
+    x, domain = alt.X("date:T", title=None, axis=alt.Axis(tickCount=DATE_TICKS)), ["Actual", "Forecast"]
     band = base.mark_area(opacity=0.2, color=c.secondary).encode(x, alt.Y("lower:Q"), alt.Y2("upper:Q"))
     lines = base.mark_line(strokeWidth=2.5).encode(
         x,

@@ -56,7 +56,7 @@ def test_the_check_finds_what_voila_and_nbconvert_would_load_from_cdns():
     assert foreign_urls('<a href="http://127.0.0.1:8866/voila/">x</a> // a comment', "127.0.0.1:8866") == []
 
 
-def check_pages(page: Page, site: Site, paths: list[str]) -> None:
+def check_pages(page: Page, paths: list[str]) -> None:
     """Open each page in the browser; nothing may go wrong, no request may leave the server, and the HTML the
     server sent may name no other host (:meth:`Page.visit`)."""
     for path in paths:
@@ -88,7 +88,7 @@ def test_the_test_dashboards_load_nothing_from_another_host(browser, dash_site):
     try:
         listed = check_page_shells(page, dash_site)
         assert listed[:2] == ["client.ipynb", "overview.ipynb"], listed
-        check_pages(page, dash_site, listed[:2])
+        check_pages(page, listed[:2])
         # Icons (ipywidgets draws them with Font Awesome) come from the server: Voila bundles the font.
         page.forget()
         drawn = page.page.evaluate(ICON)

@@ -236,7 +236,6 @@ class AlertList(w.VBox):
     def __init__(self, on_acknowledge: Callable[[int], None] | None = None):
         self.on_acknowledge = on_acknowledge
         self.rows: list[dict] = []
-        self.buttons: dict[int, w.Button] = {}
         self._items: dict[tuple, w.VBox] = {}
         self._empty: w.HTML | None = None
         super().__init__([])
@@ -245,16 +244,21 @@ class AlertList(w.VBox):
         items: dict[tuple, w.VBox] = {}
         for r in rows:
             key = _alert_key(r)
-            items[key] = self._items.pop(key, None) or self._item(r)
+            kept = self._items.pop(key, None)
+            items[key] = self._item(r) if kept is None else kept
         for gone in self._items.values():
             for child in gone.children:
                 child.close()
             gone.close()
         self.rows, self._items = rows, items
-        self.buttons = {key[0]: item.children[1] for key, item in items.items() if len(item.children) > 1}
         if not items and self._empty is None:
             self._empty = _html('<p class="thrive-muted">No open alerts.</p>')
         self.children = list(items.values()) or [self._empty]
+
+    @property
+    def buttons(self) -> dict[int, w.Button]:
+        """Each shown alert's Acknowledge button, by alert id."""
+        return {key[0]: item.children[1] for key, item in self._items.items() if len(item.children) > 1}
 
     def _item(self, r: dict) -> w.VBox:
         actions = "".join(f"<li>{html.escape(a)}</li>" for a in r["actions"][:3])
