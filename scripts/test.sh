@@ -17,8 +17,8 @@ ruff check thrive_analytics tests benchmarks pipelines notebooks
 ruff format --check thrive_analytics tests benchmarks pipelines notebooks
 echo "==> notebooks are committed without outputs"
 python scripts/check_notebooks.py notebooks
-echo "==> pytest (with coverage)"
-python -m pytest -p no:cacheprovider --durations=25 --cov --cov-report=term:skip-covered --cov-report=json:var/coverage.json "$@" tests
+echo "==> pytest (with coverage), one worker per core (at most 4; tests/conftest.py says which modules share one)"
+python -m pytest -p no:cacheprovider -n auto --maxprocesses 4 --durations=25 --cov --cov-report=term:skip-covered --cov-report=json:var/coverage.json "$@" tests
 echo "==> analytics modules have at least 90% line coverage"
 python scripts/check_coverage.py var/coverage.json
 echo "==> notebooks execute (nbval) against a small demo warehouse"
@@ -27,4 +27,5 @@ trap 'rm -rf "$nbdir"' EXIT
 thrive demo --db "sqlite:///$nbdir/notebooks.sqlite" --orgs 2 --clients 8 --days 90 --seed 7 >/dev/null
 # The report notebooks (notebooks/reports/) need a client for some types; tests/reports/test_pipeline.py runs
 # every one of them under Papermill with real parameters, for two clients, and checks what they produce.
-THRIVE_DATABASE_URL="sqlite:///$nbdir/notebooks.sqlite" python -m pytest -p no:cacheprovider --nbval-lax notebooks --ignore=notebooks/reports
+THRIVE_DATABASE_URL="sqlite:///$nbdir/notebooks.sqlite" python -m pytest -p no:cacheprovider -n auto --maxprocesses 4 --dist loadfile --nbval-lax notebooks \
+    --ignore=notebooks/reports

@@ -26,6 +26,45 @@ def pytest_report_header(config):
     return [f"thrive demo seed: {TEST_SEED} (set THRIVE_TEST_SEED to change)", f"postgres: {PG_URL}"]
 
 
+#: Session fixtures that start servers or build large data, and the test modules that use them. In a parallel run
+#: (``-n 2``, the README's test command) the modules of one fixture run on one worker, so each fixture is built
+#: once; every other module is a unit of its own (its module fixtures are built once too).
+SHARED_FIXTURES = {
+    "dash_site": (
+        "tests/dashboard/test_offline.py",
+        "tests/dashboard/test_report_pages.py",
+        "tests/dashboard/test_server.py",
+    ),
+    "scheduled_slot": ("tests/pipelines/test_delivery.py", "tests/pipelines/test_freshness.py"),
+}
+_WORK_UNIT = {module: fixture for fixture, modules in SHARED_FIXTURES.items() for module in modules}
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """xdist's per-module scheduling, with the modules of each shared fixture as one unit (xdist's own
+    ``loadgroup`` marks do not reach its scheduler under this pytest: the group rides on a node id pytest
+    no longer lets it change)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedFixtureScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return _WORK_UNIT.get(module, module)
+
+    return SharedFixtureScheduling(config, log)
+
+
+def pytest_collection_modifyitems(config, items):
+    """A module that uses a shared fixture must be listed with it, or a parallel run would build it twice."""
+    for item in items:
+        module = item.nodeid.split("::", 1)[0]
+        for fixture in SHARED_FIXTURES:
+            if fixture in item.fixturenames and _WORK_UNIT.get(module) != fixture:
+                raise pytest.UsageError(
+                    f"{module} uses {fixture}: add it to SHARED_FIXTURES in tests/conftest.py."
+                )
+
+
 def postgres_required() -> bool:
     return bool(os.environ.get("THRIVE_REQUIRE_POSTGRES") or os.environ.get("CI"))
 

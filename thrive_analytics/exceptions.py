@@ -59,6 +59,32 @@ def require(module: str, extra: str):
         ) from exc
 
 
+class LazyModule:
+    """``module``, imported by :func:`require` on first attribute use. SciPy's statistics and optimisers cost
+    about 3 s of CPU to import, paid by every kernel, dashboard server and command that imports the package;
+    most of them never fit a model or run a test. Thread-safe: the import system locks each module."""
+
+    def __init__(self, module: str, extra: str):
+        self._module, self._extra = module, extra
+        _DEFERRED.add((module, extra))
+
+    def __getattr__(self, name: str):
+        return getattr(require(self._module, self._extra), name)
+
+    def __repr__(self) -> str:
+        return f"<LazyModule {self._module}>"
+
+
+_DEFERRED: set[tuple[str, str]] = set()
+
+
+def import_deferred() -> None:
+    """Import every module a :class:`LazyModule` defers: warm-ups call it, so a preheated kernel has paid for
+    them before a page or report asks."""
+    for module, extra in sorted(_DEFERRED):
+        require(module, extra)
+
+
 class BrandError(ConfigurationError):
     """A brand file is missing, malformed, or its colours fail WCAG 2.1 AA contrast."""
 

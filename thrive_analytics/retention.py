@@ -35,11 +35,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .exceptions import DataValidationError, ThriveError, require
+from .exceptions import DataValidationError, LazyModule, ThriveError
 
-_optimize = require("scipy.optimize", "analytics")
-_special = require("scipy.special", "analytics")
-betaln, hyp2f1 = _special.betaln, _special.hyp2f1
+_optimize = LazyModule("scipy.optimize", "analytics")
+_special = LazyModule("scipy.special", "analytics")
 
 __all__ = ["SBGModel", "fit_sbg"]
 
@@ -95,7 +94,9 @@ class SBGModel:
         """
         alpha, beta = self._params()
         t_arr = _periods(t, "t", minimum=0)
-        return _scalar_or_array(np.exp(betaln(alpha, beta + t_arr) - betaln(alpha, beta)), t)
+        return _scalar_or_array(
+            np.exp(_special.betaln(alpha, beta + t_arr) - _special.betaln(alpha, beta)), t
+        )
 
     def retention_rate(self, t: Any) -> Any:
         """r_t = S(t) / S(t - 1) = (beta + t - 1) / (alpha + beta + t - 1), for periods ``t >= 1`` (F&H 2007 eq. 8)."""
@@ -107,7 +108,9 @@ class SBGModel:
         """P(T = t) = B(alpha + 1, beta + t - 1) / B(alpha, beta): the share churning in period ``t >= 1`` (eq. 7)."""
         alpha, beta = self._params()
         t_arr = _periods(t, "t", minimum=1)
-        return _scalar_or_array(np.exp(betaln(alpha + 1, beta + t_arr - 1) - betaln(alpha, beta)), t)
+        return _scalar_or_array(
+            np.exp(_special.betaln(alpha + 1, beta + t_arr - 1) - _special.betaln(alpha, beta)), t
+        )
 
     def predict(self, periods: Any) -> pd.DataFrame:
         """Projected ``survival``, ``retention_rate`` and ``churn_probability`` for periods ``1..periods``.
@@ -143,14 +146,16 @@ class SBGModel:
         d = _discount_rate(discount_rate)
         n = _renewals(renewals)
         return float(
-            (beta + n) / (alpha + beta + n) * hyp2f1(1.0, beta + n + 1, alpha + beta + n + 1, 1 / (1 + d))
+            (beta + n)
+            / (alpha + beta + n)
+            * _special.hyp2f1(1.0, beta + n + 1, alpha + beta + n + 1, 1 / (1 + d))
         )
 
     def discounted_expected_lifetime(self, discount_rate: float) -> float:
         """Discounted expected lifetime of a new client, first payment included: ``2F1(1, beta; alpha + beta; 1/(1+d))``."""
         alpha, beta = self._params()
         d = _discount_rate(discount_rate)
-        return float(hyp2f1(1.0, beta, alpha + beta, 1 / (1 + d)))
+        return float(_special.hyp2f1(1.0, beta, alpha + beta, 1 / (1 + d)))
 
     def clv(self, value_per_period: float, discount_rate: float, renewals: int | None = None) -> float:
         """Expected (residual) lifetime value of one client paying ``value_per_period`` at the start of each period.
@@ -208,13 +213,13 @@ def fit_sbg(
 # --- likelihood ---------------------------------------------------------------------------------------------
 def _negative_log_likelihood(log_params: np.ndarray, cohorts: list[np.ndarray]) -> float:
     alpha, beta = np.exp(log_params)
-    log_b = betaln(alpha, beta)
+    log_b = _special.betaln(alpha, beta)
     total = 0.0
     for counts in cohorts:
         horizon = len(counts) - 1
         t = np.arange(1, horizon + 1)
-        log_churn = betaln(alpha + 1, beta + t - 1) - log_b  # ln P(T = t), F&H 2007 eq. 7
-        log_survive = betaln(alpha, beta + horizon) - log_b  # ln S(T): the right-censored survivors
+        log_churn = _special.betaln(alpha + 1, beta + t - 1) - log_b  # ln P(T = t), F&H 2007 eq. 7
+        log_survive = _special.betaln(alpha, beta + horizon) - log_b  # ln S(T): the right-censored survivors
         lost = counts[:-1] - counts[1:]
         total += float(np.sum(lost * log_churn) + counts[-1] * log_survive)
     return -total

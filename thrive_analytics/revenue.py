@@ -102,13 +102,13 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .exceptions import DataValidationError, ThriveError, require
+from .exceptions import DataValidationError, LazyModule, ThriveError
 from .results import HIDDEN, JsonResult, jsonable
 from .retention import SBGModel
 from .stats import _label, trend
 
-_optimize = require("scipy.optimize", "analytics")
-_special = require("scipy.special", "analytics")
+_optimize = LazyModule("scipy.optimize", "analytics")
+_special = LazyModule("scipy.special", "analytics")
 
 __all__ = [
     "STREAMS",

@@ -48,9 +48,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
-from .exceptions import DataValidationError
+from .exceptions import DataValidationError, LazyModule
 from .results import JsonResult, jsonable
 
 __all__ = [
@@ -84,6 +83,7 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 # ---------------------------------------------------------------------------------------------------------------
 # JSON safety and validation helpers (shared with anomaly.py)
 # ---------------------------------------------------------------------------------------------------------------
+sps = LazyModule("scipy.stats", "analytics")  # imported on first use
 _json_safe = jsonable  # the package's one JSON converter (thrive_analytics.results)
 
 

@@ -82,3 +82,58 @@ def test_the_shared_warehouse_is_one_per_url_and_checks_the_schema_once(tmp_path
     with pytest.raises(SchemaOutOfDateError):
         Warehouse.shared(other)
     assert first.engine.url.database.endswith("shared.sqlite")
+
+
+@pytest.mark.postgres
+def test_a_migration_waits_for_another_database_creating_the_same_role(postgres_server_url, monkeypatch):
+    """Roles belong to the server: two databases migrated at once (two tenants' test runs, two deployments on
+    one server) both create the application role; the one that waits on the other's insert goes on."""
+    import threading
+    import time
+    import uuid
+
+    from thrive_analytics.warehouse import rls
+
+    role = f"thrive_app_{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv("THRIVE_APP_ROLE", role)
+    base = sa.engine.make_url(postgres_server_url)
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    name = f"roles_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    other = sa.create_engine(base.set(database=name))
+    failures: list[BaseException] = []
+
+    def migrate() -> None:
+        try:
+            with other.begin() as conn:
+                rls.enable(conn, [])
+        except BaseException as exc:  # reported by the test's thread
+            failures.append(exc)
+
+    try:
+        with sa.create_engine(base).connect() as first:
+            first.exec_driver_sql(f"CREATE ROLE {role} NOLOGIN")  # not committed while the other migrates
+            thread = threading.Thread(target=migrate)
+            thread.start()
+            deadline = time.monotonic() + 30
+            waiting = 0
+            while not waiting and time.monotonic() < deadline:
+                with admin.connect() as conn:
+                    waiting = conn.exec_driver_sql(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'",
+                        (name,),
+                    ).scalar()
+                time.sleep(0.05)
+            assert waiting, "the second migration never waited on the role"
+            first.commit()
+        thread.join(30)
+        assert not failures, failures
+        with other.connect() as conn:
+            assert conn.exec_driver_sql(f"SELECT pg_has_role(current_user, '{role}', 'MEMBER')").scalar()
+    finally:
+        other.dispose()
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.exec_driver_sql(f"DROP ROLE IF EXISTS {role}")
+        admin.dispose()

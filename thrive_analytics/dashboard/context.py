@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from .. import settings
-from ..exceptions import ConfigurationError, NotFoundError, PermissionDeniedError
+from ..exceptions import ConfigurationError, NotFoundError, PermissionDeniedError, import_deferred
 from ..warehouse import Scope, TenantSession, Warehouse
 from . import auth
 
@@ -31,8 +31,10 @@ _signed_in: Viewer | None = None  # under the dashboard server: the one identity
 
 
 def warm_up(database_url: str | None = None) -> None:
-    """Open the warehouse (schema check, first pooled connection) before anyone signs in; reads no
-    organisation's rows. Dashboard notebooks call it in their warm-up cell."""
+    """Open the warehouse (schema check, first pooled connection) and import the SciPy modules the analytics
+    import on first use, before anyone signs in; reads no organisation's rows. Dashboard notebooks call it in
+    their warm-up cell."""
+    import_deferred()
     warehouse = Warehouse.shared(database_url)
     with warehouse.engine.connect() as conn:
         conn.exec_driver_sql("SELECT 1")

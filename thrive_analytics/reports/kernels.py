@@ -36,11 +36,13 @@ import gc, os, sys, warnings
 import pandas as pd
 import thrive_analytics.reports, thrive_analytics.reports.build, thrive_analytics.charts
 import thrive_analytics.dashboard.report_page
+from thrive_analytics.exceptions import import_deferred as _import_deferred
+_import_deferred()
 from thrive_analytics import charts as _charts
 from thrive_analytics.reports import kernels as _kernels
 _charts.line_figure(pd.DataFrame({"d": pd.date_range("2026-01-01", periods=2), "v": [1, 2]}), "d", "v", title="warm")
 _kernels.snapshot()
-del _charts, _kernels
+del _charts, _kernels, _import_deferred
 gc.collect()
 gc.freeze()
 """

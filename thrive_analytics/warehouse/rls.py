@@ -44,12 +44,20 @@ def enable(conn: Connection, tables: Iterable[tuple[str, str, str | None]]) -> N
         f"""
         DO $$
         BEGIN
-            IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN
-                CREATE ROLE {role} NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
-            END IF;
-            IF NOT pg_has_role(current_user, '{role}', 'MEMBER') THEN
-                EXECUTE format('GRANT {role} TO %%I', current_user);
-            END IF;
+            -- Roles belong to the server, not the database: another database's migration may be creating
+            -- the same role right now (its insert wins, ours waits and then finds a duplicate).
+            BEGIN
+                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN
+                    CREATE ROLE {role} NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+                END IF;
+            EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+            END;
+            BEGIN
+                IF NOT pg_has_role(current_user, '{role}', 'MEMBER') THEN
+                    EXECUTE format('GRANT {role} TO %%I', current_user);
+                END IF;
+            EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+            END;
         END
         $$
         """
