@@ -62,11 +62,11 @@ SCIPY = ("scipy.optimize", "scipy.special", "scipy.stats")
 
 
 def test_scipy_is_imported_on_first_use_and_by_the_warm_ups():
-    """SciPy's statistics and optimisers cost seconds of CPU to import: the command line, the dashboard server
-    and the report modules do not import them until a test or a fit needs them; the warm-ups of preheated
+    """SciPy's statistics and optimisers cost seconds of CPU to import: the command line and the report
+    modules do not import them until a test or a fit needs them; the warm-ups of preheated
     dashboard kernels and report kernels do, so a page or report never pays for them after its request."""
     code = (
-        "import sys, thrive_analytics.cli, thrive_analytics.reports.build, thrive_analytics.dashboard.app; "
+        "import sys, thrive_analytics.cli, thrive_analytics.reports.build; "
         f"print(sorted(m for m in {SCIPY!r} if m in sys.modules)); "
         "from thrive_analytics.stats import compare_groups; "
         f"print(sorted(m for m in {SCIPY!r} if m in sys.modules)); "
