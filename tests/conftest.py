@@ -27,7 +27,7 @@ def pytest_report_header(config):
 
 
 #: Session fixtures that start servers or build large data, and the test modules that use them. In a parallel run
-#: (``-n 2``, the README's test command) the modules of one fixture run on one worker, so each fixture is built
+#: (``-n auto``, the README's test command) the modules of one fixture run on one worker, so each fixture is built
 #: once; every other module is a unit of its own (its module fixtures are built once too).
 SHARED_FIXTURES = {
     "dash_site": (
@@ -40,6 +40,10 @@ SHARED_FIXTURES = {
 _WORK_UNIT = {module: fixture for fixture, modules in SHARED_FIXTURES.items() for module in modules}
 
 
+def _module(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
 def pytest_xdist_make_scheduler(config, log):
     """xdist's per-module scheduling, with the modules of each shared fixture as one unit (xdist's own
     ``loadgroup`` marks do not reach its scheduler under this pytest: the group rides on a node id pytest
@@ -48,7 +52,7 @@ def pytest_xdist_make_scheduler(config, log):
 
     class SharedFixtureScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            module = nodeid.split("::", 1)[0]
+            module = _module(nodeid)
             return _WORK_UNIT.get(module, module)
 
     return SharedFixtureScheduling(config, log)
@@ -57,7 +61,7 @@ def pytest_xdist_make_scheduler(config, log):
 def pytest_collection_modifyitems(config, items):
     """A module that uses a shared fixture must be listed with it, or a parallel run would build it twice."""
     for item in items:
-        module = item.nodeid.split("::", 1)[0]
+        module = _module(item.nodeid)
         for fixture in SHARED_FIXTURES:
             if fixture in item.fixturenames and _WORK_UNIT.get(module) != fixture:
                 raise pytest.UsageError(

@@ -7,6 +7,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,3 +76,16 @@ def test_scipy_is_imported_on_first_use_and_by_the_warm_ups():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split("\n")[:3] == ["[]", "[]", str(list(SCIPY))], out.stdout + out.stderr
+
+
+def test_a_lazy_module_imports_on_first_read_and_keeps_what_it_read(monkeypatch):
+    from thrive_analytics import exceptions
+
+    imported = []
+    real = exceptions.require
+    monkeypatch.setattr(exceptions, "require", lambda *args: imported.append(args) or real(*args))
+    lazy = exceptions.LazyModule("colorsys", "analytics")
+    assert imported == []
+    assert lazy.rgb_to_hsv(1.0, 0.0, 0.0) == (0.0, 1.0, 1.0)
+    assert lazy.rgb_to_hsv(0.0, 1.0, 0.0)[0] == pytest.approx(1 / 3)
+    assert imported == [("colorsys", "analytics")]  # the second read did not go through the import system

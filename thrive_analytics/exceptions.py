@@ -59,23 +59,27 @@ def require(module: str, extra: str):
         ) from exc
 
 
+_DEFERRED: set[tuple[str, str]] = set()
+
+
 class LazyModule:
     """``module``, imported by :func:`require` on first attribute use. SciPy's statistics and optimisers cost
     about 3 s of CPU to import, paid by every kernel, dashboard server and command that imports the package;
-    most of them never fit a model or run a test. Thread-safe: the import system locks each module."""
+    most of them never fit a model or run a test. Thread-safe: the import system locks each module. An
+    attribute, once read, is kept on the proxy, so a likelihood evaluated inside an optimiser's loop reads it
+    as a plain attribute rather than through the import system each time."""
 
     def __init__(self, module: str, extra: str):
         self._module, self._extra = module, extra
         _DEFERRED.add((module, extra))
 
     def __getattr__(self, name: str):
-        return getattr(require(self._module, self._extra), name)
+        value = getattr(require(self._module, self._extra), name)
+        setattr(self, name, value)
+        return value
 
     def __repr__(self) -> str:
         return f"<LazyModule {self._module}>"
-
-
-_DEFERRED: set[tuple[str, str]] = set()
 
 
 def import_deferred() -> None:
