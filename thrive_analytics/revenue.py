@@ -1238,17 +1238,19 @@ def _profitability(ledger: _Ledger) -> ProfitabilityMetrics:
     order = pd.DataFrame({"profit": profit.astype(float), "pos": np.arange(len(t))}).sort_values(
         ["profit", "pos"], ascending=[False, True]
     )
+    names, revenue, acquisition = (t[c].to_numpy() for c in ("name", "revenue", "acquisition"))
+    client_delivery, profit = client_delivery.to_numpy(), profit.to_numpy()
     rows = []
     for i in order["pos"].to_numpy():
         rows.append(
             ClientProfitability(
                 client_id=_label(t.index[i]),
-                client_name=t["name"].iat[i],
-                revenue=t["revenue"].iat[i],
-                delivery_cost=client_delivery.iat[i],
-                acquisition_expenses=t["acquisition"].iat[i],
-                profit=profit.iat[i],
-                margin=_ratio(profit.iat[i], t["revenue"].iat[i]),
+                client_name=names[i],
+                revenue=revenue[i],
+                delivery_cost=client_delivery[i],
+                acquisition_expenses=acquisition[i],
+                profit=profit[i],
+                margin=_ratio(profit[i], revenue[i]),
             )
         )
     no_data = m["revenue"] == 0 and m["gross"] == 0 and m["opex"] == 0 and not len(t)
@@ -1533,6 +1535,18 @@ def _churn_probability(values: Any) -> pd.Series | None:
     return p
 
 
+_CLIENT_COLUMNS = (
+    "acquisition_to_date",
+    "active_days",
+    "ended",
+    "mrr",
+    "name",
+    "previous_revenue",
+    "renewals",
+    "revenue",
+)
+
+
 def _client_revenue(
     ledger: _Ledger, ltv: LTVModel, churn_probability: pd.Series | None
 ) -> tuple[ClientRevenueAnalytics, ...]:
@@ -1545,13 +1559,16 @@ def _client_revenue(
     order = pd.DataFrame({"rev": t["revenue"].astype(float), "pos": np.arange(len(t))}).sort_values(
         ["rev", "pos"], ascending=[False, True]
     )
+    # each column read once as an array: a frame's column lookup costs ~45 us, twelve of them for each client
+    c = {name: t[name].to_numpy() for name in _CLIENT_COLUMNS}
+    delivery, profit, margin, ids = delivery.to_numpy(), profit.to_numpy(), margin.to_numpy(), t.index
     rows = []
     for i in order["pos"].to_numpy():
-        cid = t.index[i]
-        n = int(t["renewals"].iat[i])
-        ended = bool(t["ended"].iat[i])
+        cid = ids[i]
+        n = int(c["renewals"][i])
+        ended = bool(c["ended"][i])
         reasons: dict[str, str] = {}
-        revenue, previous = t["revenue"].iat[i], t["previous_revenue"].iat[i]
+        revenue, previous = c["revenue"][i], c["previous_revenue"][i]
         if previous == 0:
             reasons["revenue_growth"] = "no revenue in the previous period"
         ltv_value: Decimal | None = None
@@ -1560,7 +1577,7 @@ def _client_revenue(
         if ended:
             ltv_value, probability, source = ZERO, 0.0, "ended"
         else:
-            days = int(t["active_days"].iat[i])
+            days = int(c["active_days"][i])
             if not ltv.fitted:
                 reasons["ltv"] = f"lifetime model not fitted: {ltv.reason}"
             elif days == 0:
@@ -1568,7 +1585,7 @@ def _client_revenue(
             else:
                 if n not in residual:
                     residual[n] = ltv.residual_lifetime(n)
-                monthly = float(margin.iat[i]) / (days / DAYS_PER_MONTH)
+                monthly = float(margin[i]) / (days / DAYS_PER_MONTH)
                 ltv_value = _cents(monthly * float(residual[n] or 0.0))
             if churn_probability is not None and cid in churn_probability.index:
                 probability, source = 1.0 - float(churn_probability[cid]), "churn_model"
@@ -1581,15 +1598,15 @@ def _client_revenue(
         rows.append(
             ClientRevenueAnalytics(
                 client_id=_label(cid),
-                client_name=t["name"].iat[i],
+                client_name=c["name"][i],
                 total_revenue=revenue,
                 previous_revenue=previous,
-                monthly_revenue=t["mrr"].iat[i],
+                monthly_revenue=c["mrr"][i],
                 revenue_growth=_growth(revenue, previous),
-                delivery_cost=delivery.iat[i],
-                profitability=profit.iat[i],
+                delivery_cost=delivery[i],
+                profitability=profit[i],
                 ltv=ltv_value,
-                acquisition_cost=t["acquisition_to_date"].iat[i],
+                acquisition_cost=c["acquisition_to_date"][i],
                 retention_probability=probability,
                 retention_source=source,
                 tenure_months=n,

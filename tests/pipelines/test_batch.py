@@ -73,7 +73,7 @@ def test_failures_are_isolated_reported_precisely_and_a_resumed_run_redoes_only_
     url, clients, sabotaged, tmp_path, monkeypatch
 ):
     monkeypatch.setenv("THRIVE_REPORT_NOTEBOOKS", str(sabotaged))
-    first = run_batch(job(url, clients, tmp_path, timeout=8), workers=2)
+    first = run_batch(job(url, clients, tmp_path, timeout=8), workers=1)
     by_client = {r.client: r for r in first.results}
     assert sorted(by_client) == sorted(clients)
     assert "RuntimeError: injected failure" in by_client[clients[0]].error

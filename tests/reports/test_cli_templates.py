@@ -10,7 +10,7 @@ from thrive_analytics import cli
 from thrive_analytics.cli_templates import templates
 
 from ..test_cli import assert_one_sentence_error, run, table_counts
-from .test_store import build_demo
+from .test_store import build_demo, load_demo
 
 
 @pytest.fixture(autouse=True)
@@ -25,11 +25,11 @@ def templates_command():
 
 
 @pytest.fixture
-def env(migrated_engine, capsys):
-    demo = build_demo(migrated_engine)
+def env(database_copy, capsys):
+    demo = build_demo(database_copy("report-store-demo", load_demo))
     capsys.readouterr()  # the seed line
     orgs = demo.warehouse.organizations()
-    url = migrated_engine.url.render_as_string(hide_password=False)
+    url = demo.warehouse.engine.url.render_as_string(hide_password=False)
     return demo, orgs.iloc[0]["slug"], orgs.iloc[1]["slug"], url
 
 
@@ -143,12 +143,9 @@ def test_create_list_update_delete(capsys, env):
 
 
 @pytest.fixture
-def sqlite_cli(tmp_path, capsys):
+def sqlite_cli(database_templates, tmp_path, request, capsys):
     """A SQLite demo warehouse whose first organisation has one template, 'Board' (errors need no second backend)."""
-    from thrive_analytics.warehouse import make_engine, upgrade
-
-    engine = make_engine(f"sqlite:///{tmp_path / 'cli.sqlite'}")
-    upgrade(engine)
+    engine = database_templates.copy("sqlite", "report-store-demo", load_demo, tmp_path, request)
     demo = build_demo(engine)
     org = demo.warehouse.organizations().iloc[0]["slug"]
     url = engine.url.render_as_string(hide_password=False)

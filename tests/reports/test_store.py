@@ -19,7 +19,7 @@ from thrive_analytics.exceptions import (
 )
 from thrive_analytics.reports import store
 from thrive_analytics.reports.branding import BRANDS_DIR
-from thrive_analytics.warehouse import Scope, Warehouse, schema
+from thrive_analytics.warehouse import Scope, Warehouse, schema, upgrade
 
 SEED = 3
 END = dt.date(2026, 6, 30)
@@ -42,13 +42,18 @@ class Demo:
         return self.warehouse.session(Scope(org, client, "client_viewer"))
 
 
-def build_demo(engine) -> Demo:
+def load_demo(engine) -> None:
     """A small demo warehouse (2 organisations of 4 clients) on a freshly migrated database."""
     from thrive_analytics.demo import generate_demo
 
-    warehouse = Warehouse(engine=engine)
-    with warehouse.system() as conn:
+    upgrade(engine)
+    with Warehouse(engine=engine).system() as conn:
         generate_demo(conn, orgs=2, clients=4, days=30, seed=SEED, end_date=END)
+
+
+def build_demo(engine) -> Demo:
+    """The :class:`Demo` of a database holding :func:`load_demo`'s warehouse (a copy: each test writes)."""
+    warehouse = Warehouse(engine=engine)
     print(f"report store demo built with seed {SEED}")
     orgs = warehouse.organizations()["id"].astype(int).tolist()
     clients = []
@@ -59,9 +64,9 @@ def build_demo(engine) -> Demo:
 
 
 @pytest.fixture
-def demo(migrated_engine) -> Demo:
+def demo(database_copy) -> Demo:
     """Each test writes, so each gets its own database (SQLite and PostgreSQL)."""
-    return build_demo(migrated_engine)
+    return build_demo(database_copy("report-store-demo", load_demo))
 
 
 def row_counts(demo: Demo) -> tuple[int, int]:
@@ -168,12 +173,9 @@ def test_another_organisation_cannot_see_or_change_a_template(demo):
 
 
 @pytest.fixture
-def sqlite_demo(tmp_path) -> Iterator[Demo]:
+def sqlite_demo(database_templates, tmp_path, request) -> Iterator[Demo]:
     """Validation needs no second backend: it fails before any SQL that could differ."""
-    from thrive_analytics.warehouse import make_engine, upgrade
-
-    engine = make_engine(f"sqlite:///{tmp_path / 'store.sqlite'}")
-    upgrade(engine)
+    engine = database_templates.copy("sqlite", "report-store-demo", load_demo, tmp_path, request)
     yield build_demo(engine)
     engine.dispose()
 

@@ -85,14 +85,21 @@ def test_one_organisation_wide_read_serves_every_client_until_the_data_changes(w
     assert not prefetch.active()  # only inside the block (or in a kernel started with THRIVE_PREFETCH=1)
 
 
-@pytest.fixture
-def small(migrated_engine):
+def load_small_demo(engine) -> None:
     from thrive_analytics.demo import generate_demo
+    from thrive_analytics.warehouse import upgrade
+
+    upgrade(engine)
+    with engine.begin() as conn:
+        generate_demo(conn, orgs=2, clients=6, days=60, seed=5, end_date=END)
+
+
+@pytest.fixture
+def small(database_copy):
+    """Two demo organisations in a database of the test's own (tests here write), on each backend."""
     from thrive_analytics.warehouse import Warehouse
 
-    with migrated_engine.begin() as conn:
-        generate_demo(conn, orgs=2, clients=6, days=60, seed=5, end_date=END)
-    return Warehouse(engine=migrated_engine)
+    return Warehouse(engine=database_copy("prefetch-demo", load_small_demo))
 
 
 def test_a_write_to_the_organisation_data_is_read_fresh(small):
