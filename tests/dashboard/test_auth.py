@@ -70,6 +70,23 @@ def test_a_client_viewer_names_a_client_of_their_organisation(site):
         auth.add_user(warehouse, org, "v@example.org", "client_viewer", PASSWORD)
 
 
+def test_narrowing_picks_a_client_for_the_agency_and_never_moves_a_client_viewer(site):
+    """What a page's ``?client=`` does, by slug or by id: the agency's viewer is narrowed to that client; a
+    client viewer stays on their own (so a report or dashboard page cannot be pointed at another client)."""
+    warehouse, url, org, _other = site
+    with warehouse.scoped(org) as session:
+        clients = session.clients()
+    own, other = clients.iloc[0], clients.iloc[1]
+    auth.add_user(warehouse, org, "narrow-viewer@example.org", "client_viewer", PASSWORD, client=own["slug"])
+    agency = sign_in(org=org, database_url=url)
+    viewer = sign_in(org=org, user="narrow-viewer@example.org", database_url=url)
+    assert viewer.client_id == int(own["id"])
+    for key in (other["slug"], int(other["id"]), str(other["id"])):
+        assert viewer.narrowed(key) == viewer
+        narrowed = agency.narrowed(key)
+        assert (narrowed.client, narrowed.client_id) == (other["slug"], int(other["id"]))
+
+
 def test_thrive_users_reads_the_password_from_stdin_never_argv(site, monkeypatch, capsys):
     import io
 
