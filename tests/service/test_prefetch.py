@@ -54,7 +54,10 @@ def test_every_prefetched_loader_gives_each_client_exactly_its_own_read(warehous
     prefetch.clear()
     with warehouse.scoped(ORG) as session:
         ids = [int(i) for i in session.clients()["id"]]
-        ids = ids if time_range == "30d" else ids[::4]  # every client once; a sample for the longer period
+        # Every client on SQLite over 30 days; samples for PostgreSQL and the longer period (which rows of a
+        # shared read a client gets does not depend on the backend's SQL)
+        step = (1 if warehouse.engine.dialect.name == "sqlite" else 2) if time_range == "30d" else 4
+        ids = ids[::step]
         for name, (loader, args) in calls(period).items():
             with prefetch.prefetching():
                 shared = {cid: loader(session, *args, [cid]) for cid in ids}
