@@ -11,7 +11,7 @@ import datetime as dt
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -90,14 +90,10 @@ def postgres_server_url() -> Iterator[str]:
                 pytrace=False,
             )
         pytest.skip(message)
-    name = f"thrive_test_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    yield url
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.dispose()
+    name = _new_postgres_database("thrive_test")
+    yield _postgres_url(name)
+    _drop_postgres_database(name)
 
 
 def build_demo_warehouse(url: str) -> Warehouse:
@@ -134,24 +130,27 @@ def backend(request) -> str:
     return request.param
 
 
-def _admin_engine(url: str) -> sa.Engine:
-    return sa.create_engine(url, isolation_level="AUTOCOMMIT")
+def _postgres_url(database: str) -> str:
+    """The URL of ``database`` on the test server."""
+    return sa.engine.make_url(PG_URL).set(database=database).render_as_string(hide_password=False)
 
 
-def _new_postgres_database(base: str, prefix: str, template: str | None = None) -> str:
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = _admin_engine(base)
+def _admin(statement: str) -> None:
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        conn.exec_driver_sql(statement)
     admin.dispose()
+
+
+def _new_postgres_database(prefix: str, template: str | None = None) -> str:
+    """Create a database named ``prefix_<random>`` on the test server (a copy of ``template``); its name."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    _admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     return name
 
 
-def _drop_postgres_database(base: str, name: str) -> None:
-    admin = _admin_engine(base)
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
+def _drop_postgres_database(name: str) -> None:
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 class DatabaseTemplates:
@@ -177,8 +176,8 @@ class DatabaseTemplates:
                 self.built[key] = str(path)
                 url = f"sqlite:///{path}"
             else:
-                self.built[key] = _new_postgres_database(PG_URL, "template")
-                url = self._url(self.built[key])
+                self.built[key] = _new_postgres_database("template")
+                url = _postgres_url(self.built[key])
             engine = make_engine(url)
             build(engine)
             engine.dispose()  # a template with a connection open cannot be copied
@@ -186,16 +185,12 @@ class DatabaseTemplates:
             target = into / f"{name}-{uuid.uuid4().hex[:8]}.sqlite"
             shutil.copyfile(self.built[key], target)
             return make_engine(f"sqlite:///{target}")
-        return make_engine(self._url(_new_postgres_database(PG_URL, "copy", self.built[key])))
-
-    @staticmethod
-    def _url(database: str) -> str:
-        return sa.engine.make_url(PG_URL).set(database=database).render_as_string(hide_password=False)
+        return make_engine(_postgres_url(_new_postgres_database("copy", self.built[key])))
 
     def close(self) -> None:
         for (backend, _), where in self.built.items():
             if backend == "postgres":
-                _drop_postgres_database(PG_URL, where)
+                _drop_postgres_database(where)
 
 
 @pytest.fixture(scope="session")
@@ -220,7 +215,21 @@ def database_copy(backend, database_templates, tmp_path, request):
     for engine in engines:
         engine.dispose()
         if engine.dialect.name == "postgresql":
-            _drop_postgres_database(PG_URL, engine.url.database)
+            _drop_postgres_database(engine.url.database)
+
+
+def migrated_demo(**demo_args) -> tuple[str, Callable[[sa.Engine], None]]:
+    """``database_copy(*migrated_demo(...))``: a migrated database holding ``generate_demo(**demo_args)``; the
+    template's name is derived from the arguments, so two modules asking for the same demo share one."""
+
+    def build(engine: sa.Engine) -> None:
+        from thrive_analytics.demo import generate_demo
+
+        upgrade(engine)
+        with engine.begin() as conn:
+            generate_demo(conn, **demo_args)
+
+    return "demo-" + "-".join(f"{k}={v}" for k, v in sorted(demo_args.items())), build
 
 
 @pytest.fixture
@@ -231,12 +240,12 @@ def empty_engine(backend, tmp_path, request):
         yield engine
         engine.dispose()
         return
-    base = request.getfixturevalue("postgres_server_url")
-    name = _new_postgres_database(base, "empty")
-    engine = make_engine(sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False))
+    request.getfixturevalue("postgres_server_url")  # fails or skips as it says when the server is unreachable
+    name = _new_postgres_database("empty")
+    engine = make_engine(_postgres_url(name))
     yield engine
     engine.dispose()
-    _drop_postgres_database(base, name)
+    _drop_postgres_database(name)
 
 
 @pytest.fixture

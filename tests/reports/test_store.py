@@ -43,7 +43,8 @@ class Demo:
 
 
 def load_demo(engine) -> None:
-    """A small demo warehouse (2 organisations of 4 clients) on a freshly migrated database."""
+    """Migrate, then load a small demo warehouse (2 organisations of 4 clients): the template each test's
+    database is copied from."""
     from thrive_analytics.demo import generate_demo
 
     upgrade(engine)

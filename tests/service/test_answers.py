@@ -13,22 +13,18 @@ from thrive_analytics.demo import generate_demo
 from thrive_analytics.exceptions import ConfigurationError
 from thrive_analytics.service import answers, cross_client
 from thrive_analytics.service.rollup import run_rollup
-from thrive_analytics.warehouse import Warehouse, schema, upgrade
+from thrive_analytics.warehouse import Warehouse, schema
+
+from ..conftest import migrated_demo
 
 END = dt.date(2026, 6, 30)
 ORG = "northwind-digital"
 
 
-def load_small_demo(engine) -> None:
-    upgrade(engine)
-    with engine.begin() as conn:
-        generate_demo(conn, orgs=2, clients=8, days=90, seed=11, end_date=END)
-
-
 @pytest.fixture
 def small(database_copy) -> Warehouse:
     """Two demo organisations on each backend, in a database of the test's own (tests here write)."""
-    return Warehouse(engine=database_copy("answers-demo", load_small_demo))
+    return Warehouse(engine=database_copy(*migrated_demo(orgs=2, clients=8, days=90, seed=11, end_date=END)))
 
 
 def stored_rows(warehouse: Warehouse) -> list[tuple]:

@@ -14,6 +14,8 @@ from thrive_analytics.service import loaders, prefetch
 from thrive_analytics.service.common import resolve_period
 from thrive_analytics.warehouse import schema
 
+from ..conftest import migrated_demo
+
 # the module, not the function of the same name that thrive_analytics.service exports
 cross_client = importlib.import_module("thrive_analytics.service.cross_client")
 END = dt.date(2026, 6, 30)
@@ -88,21 +90,12 @@ def test_one_organisation_wide_read_serves_every_client_until_the_data_changes(w
     assert not prefetch.active()  # only inside the block (or in a kernel started with THRIVE_PREFETCH=1)
 
 
-def load_small_demo(engine) -> None:
-    from thrive_analytics.demo import generate_demo
-    from thrive_analytics.warehouse import upgrade
-
-    upgrade(engine)
-    with engine.begin() as conn:
-        generate_demo(conn, orgs=2, clients=6, days=60, seed=5, end_date=END)
-
-
 @pytest.fixture
 def small(database_copy):
     """Two demo organisations in a database of the test's own (tests here write), on each backend."""
     from thrive_analytics.warehouse import Warehouse
 
-    return Warehouse(engine=database_copy("prefetch-demo", load_small_demo))
+    return Warehouse(engine=database_copy(*migrated_demo(orgs=2, clients=6, days=60, seed=5, end_date=END)))
 
 
 def test_a_write_to_the_organisation_data_is_read_fresh(small):
